@@ -1,0 +1,5 @@
+//! rusket's algorithms, free of any FFI: every function takes slices and returns owned
+//! flat arrays, so the Node-API binding (`native/node`) only marshals.
+
+pub mod error;
+pub mod par;
