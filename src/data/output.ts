@@ -1,0 +1,114 @@
+/**
+ * Builders: native results (typed arrays, codes + dictionaries) become a frame of the caller's
+ * kind. polars and Arrow are built from an Arrow IPC stream written natively (no per-row
+ * JavaScript); Danfo and records need JS values per row.
+ * @internal
+ * @module
+ */
+import { RusketError } from "../errors";
+import { native, type IpcColumn } from "../native";
+import type { Label, OutputFormat } from "../types";
+import type { Source } from "./source";
+
+/** A result column before it becomes a frame column. */
+export type OutColumn =
+  | { name: string; type: "f64"; values: Float64Array }
+  | { name: string; type: "f32"; values: Float32Array }
+  | { name: string; type: "u32"; values: Uint32Array }
+  | { name: string; type: "i32"; values: Int32Array }
+  | { name: string; type: "utf8"; values: string[] }
+  | { name: string; type: "bool"; values: Uint8Array }
+  | { name: string; type: "label"; codes: Uint32Array; labels: Label[] }
+  | { name: string; type: "labelList"; offsets: Uint32Array; codes: Uint32Array; labels: Label[] }
+  | { name: string; type: "vector"; values: Float32Array; dim: number };
+
+/** The output kind: `format` if given, else the input's kind. */
+export function outputKind(source: Source | { kind: OutputFormat } | undefined, format?: OutputFormat): OutputFormat {
+  if (format !== undefined) {
+    if (!["polars", "danfo", "arrow", "records"].includes(format))
+      throw new RusketError("INVALID_ARGUMENT", `format must be "polars", "danfo", "arrow" or "records", got ${JSON.stringify(format)}`);
+    return format;
+  }
+  return source?.kind ?? "records";
+}
+
+function ipcLabels(labels: Label[]): { labels: string[] | Float64Array; integer: boolean } {
+  if (labels.length > 0 && labels.every((l) => typeof l === "number")) {
+    const values = Float64Array.from(labels as number[]);
+    return { labels: values, integer: values.every(Number.isInteger) };
+  }
+  return { labels: labels.map(String), integer: false };
+}
+
+function toIpc(c: OutColumn): IpcColumn {
+  if (c.type === "label" || c.type === "labelList") return { ...c, ...ipcLabels(c.labels) };
+  return c;
+}
+
+/** A column's values as JS values (one per row). */
+function jsValues(c: OutColumn, rows: number): unknown[] {
+  switch (c.type) {
+    case "label":
+      return Array.from(c.codes, (k) => c.labels[k]);
+    case "labelList":
+      return Array.from({ length: rows }, (_, i) => Array.from(c.codes.subarray(c.offsets[i], c.offsets[i + 1]), (k) => c.labels[k]));
+    case "vector":
+      return Array.from({ length: rows }, (_, i) => Array.from(c.values.subarray(i * c.dim, (i + 1) * c.dim)));
+    case "bool":
+      return Array.from(c.values, (v) => v !== 0);
+    default:
+      return Array.from(c.values as ArrayLike<unknown>);
+  }
+}
+
+function rowCount(c: OutColumn): number {
+  switch (c.type) {
+    case "label": return c.codes.length;
+    case "labelList": return c.offsets.length - 1;
+    case "vector": return c.values.length / c.dim;
+    default: return c.values.length;
+  }
+}
+
+function danfoModule(like: any): any {
+  if (like?.constructor && typeof like.column === "function") return { DataFrame: like.constructor };
+  try {
+    return require("danfojs-node");
+  } catch {
+    return require("danfojs");
+  }
+}
+
+/** Builds the result frame; `like` is an input frame of the same kind, if any. */
+export function buildFrame(columns: OutColumn[], kind: OutputFormat, like?: unknown): any {
+  const rows = columns.length ? rowCount(columns[0]) : 0;
+  if (kind === "polars" || kind === "arrow") {
+    const bytes = native("arrowIpc", columns.map(toIpc));
+    if (kind === "arrow") return require("apache-arrow").tableFromIPC(bytes);
+    return require("nodejs-polars").readIPCStream(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  const values = columns.map((c) => jsValues(c, rows));
+  if (kind === "danfo") {
+    const data: Record<string, unknown[]> = {};
+    columns.forEach((c, j) => (data[c.name] = values[j]));
+    const { DataFrame } = danfoModule(like);
+    return new DataFrame(data, { columns: columns.map((c) => c.name) });
+  }
+  return Array.from({ length: rows }, (_, i) => {
+    const row: Record<string, unknown> = {};
+    columns.forEach((c, j) => (row[c.name] = values[j][i]));
+    return row;
+  });
+}
+
+const remembered = new WeakMap<object, unknown>();
+
+/** Attaches native-side facts (e.g. a transaction count) to a result, without touching it. */
+export function remember<T>(result: object, meta: T): void {
+  remembered.set(result, meta);
+}
+
+/** What {@link remember} attached to `result`, if anything. */
+export function recall<T>(result: unknown): T | undefined {
+  return typeof result === "object" && result !== null ? (remembered.get(result) as T | undefined) : undefined;
+}

@@ -1,0 +1,264 @@
+/**
+ * Adapters: a nodejs-polars DataFrame, a Danfo DataFrame, an apache-arrow Table or an array of
+ * records, read through one interface. Columns come out as typed arrays (numbers) or as dense
+ * codes with a dictionary (labels), without per-row JavaScript where the source has typed arrays.
+ * @internal
+ * @module
+ */
+import { RusketError, check } from "../errors";
+import { native } from "../native";
+import type { Label } from "../types";
+
+export type SourceKind = "polars" | "danfo" | "arrow" | "records";
+
+/** A column as dense codes (0..k-1, in order of first appearance) and the label of each code. */
+export interface RawCodes {
+  codes: Uint32Array;
+  labels: Label[];
+}
+
+/** One road in: every frame kind answers these. */
+export interface Source {
+  kind: SourceKind;
+  /** The original object (to build results of the same kind). */
+  frame: any;
+  height: number;
+  columns: string[];
+  /** Dense codes and labels of a column; nulls are `NULL_VALUE`. */
+  codes(name: string): RawCodes;
+  /** A numeric (or date) column as f64; nulls are `NULL_VALUE`. */
+  numbers(name: string): Float64Array;
+  /** A boolean or 0/1 column as bytes (or f64 values the native side checks are 0/1). */
+  indicator(name: string): Uint8Array | Float64Array;
+  /** The column's values as JS values (for small columns only). */
+  values(name: string): unknown[];
+}
+
+/** True for a nodejs-polars DataFrame (a Proxy over a plain object with these methods). */
+export function isPolarsFrame(x: any): boolean {
+  return !!x && typeof x === "object" && Object.prototype.toString.call(x) === "[object DataFrame]"
+    && typeof x.getColumn === "function" && typeof x.lazy === "function";
+}
+
+/** True for a Danfo DataFrame (danfojs or danfojs-node). */
+export function isDanfoFrame(x: any): boolean {
+  return !!x && typeof x === "object" && typeof x.column === "function" && Array.isArray(x.columns)
+    && "$data" in x && typeof x.iloc === "function" && !isPolarsFrame(x);
+}
+
+/** True for an apache-arrow Table. */
+export function isArrowTable(x: any): boolean {
+  return !!x && typeof x === "object" && typeof x.getChild === "function" && !!x.schema && Array.isArray(x.batches);
+}
+
+function missing(name: string, columns: string[]): RusketError {
+  return new RusketError("COLUMN_NOT_FOUND", `column "${name}" not found; the frame has ${JSON.stringify(columns)}`);
+}
+
+function nullError(name: string): RusketError {
+  return new RusketError("NULL_VALUE", `column "${name}" has null values; drop or fill them first`);
+}
+
+/** Codes for JS values, in order of first appearance (for sources without typed string columns). */
+export function encodeValues(values: ArrayLike<unknown>, name: string): RawCodes {
+  const index = new Map<unknown, number>();
+  const labels: Label[] = [];
+  const codes = new Uint32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) throw nullError(name);
+    if (typeof v === "bigint") v = Number(v);
+    else if (v instanceof Date) v = v.getTime();
+    else if (typeof v !== "string" && typeof v !== "number") v = String(v);
+    let code = index.get(v);
+    if (code === undefined) {
+      code = labels.length;
+      index.set(v, code);
+      labels.push(v as Label);
+    }
+    codes[i] = code;
+  }
+  return { codes, labels };
+}
+
+function toNumbers(values: ArrayLike<unknown>, name: string): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const x = v instanceof Date ? v.getTime() : typeof v === "bigint" ? Number(v) : typeof v === "boolean" ? Number(v) : v;
+    if (x === null || x === undefined || typeof x !== "number" || Number.isNaN(x)) {
+      if (x === null || x === undefined || (typeof x === "number" && Number.isNaN(x))) throw nullError(name);
+      throw new RusketError("INVALID_FORMAT", `column "${name}" must be numeric, found ${JSON.stringify(v)}`);
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
+function toIndicator(values: ArrayLike<unknown>, name: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === true || v === 1) out[i] = 1;
+    else if (v === null || v === undefined) throw nullError(name);
+    else if (v !== false && v !== 0)
+      throw new RusketError("INVALID_FORMAT", `one-hot column "${name}" must be boolean or 0/1, found ${JSON.stringify(v)}`);
+  }
+  return out;
+}
+
+function polarsSource(df: any): Source {
+  const columns: string[] = df.columns;
+  const column = (name: string) => {
+    if (!columns.includes(name)) throw missing(name, columns);
+    const s = df.getColumn(name);
+    if (s.nullCount() > 0) throw nullError(name);
+    return s;
+  };
+  const pl = () => require("nodejs-polars");
+  return {
+    kind: "polars", frame: df, height: df.height, columns,
+    codes(name) {
+      const s = column(name);
+      // Let polars hash the strings (categorical codes), then make them dense natively.
+      const cat = String(s.dtype).includes("String") || String(s.dtype).includes("Utf8") ? s : s.cast(pl().Utf8);
+      const physical: Uint32Array = cat.cast(pl().Categorical).cast(pl().UInt32).toTypedArray();
+      const { codes, firstRows } = native("denseCodes", physical);
+      const labels = s.gather(Array.from(firstRows)).toArray().map((v: unknown) =>
+        typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
+      return { codes, labels };
+    },
+    numbers(name) {
+      const s = column(name);
+      const dtype = String(s.dtype);
+      if (dtype.includes("Date") || dtype.includes("Datetime")) {
+        const ms = s.cast(pl().Datetime("ms")).cast(pl().Float64);
+        return Float64Array.from(ms.toTypedArray());
+      }
+      if (dtype.includes("String") || dtype.includes("Utf8")) return toNumbers(s.toArray(), name);
+      return Float64Array.from(s.cast(pl().Float64).toTypedArray());
+    },
+    indicator(name) {
+      const s = column(name);
+      const dtype = String(s.dtype);
+      if (dtype.includes("Bool")) return s.cast(pl().UInt8).toTypedArray();
+      if (/Int|Float/.test(dtype)) return Float64Array.from(s.cast(pl().Float64).toTypedArray());
+      throw new RusketError("INVALID_FORMAT", `one-hot column "${name}" must be boolean or 0/1, found dtype ${dtype}`);
+    },
+    values(name) {
+      return column(name).toArray();
+    },
+  };
+}
+
+function arrowSource(t: any): Source {
+  const columns: string[] = t.schema.fields.map((f: any) => f.name);
+  const column = (name: string) => {
+    const v = t.getChild(name);
+    if (!v) throw missing(name, columns);
+    if (v.nullCount > 0) throw nullError(name);
+    return v;
+  };
+  return {
+    kind: "arrow", frame: t, height: t.numRows, columns,
+    codes(name) {
+      const v = column(name);
+      if (String(v.type).startsWith("Dictionary") && v.data.length === 1) {
+        // Dictionary-encoded: the indices are codes already; make them dense natively.
+        const d = v.data[0];
+        const idx = Uint32Array.from(d.values.subarray(0, d.length));
+        const { codes, firstRows } = native("denseCodes", idx);
+        const dict = d.dictionary.toArray();
+        return { codes, labels: Array.from(firstRows, (r) => dict[idx[r]]) };
+      }
+      return encodeValues(v.toArray(), name);
+    },
+    numbers(name) {
+      const v = column(name);
+      const arr = v.toArray();
+      return arr instanceof Float64Array ? arr : toNumbers(arr, name);
+    },
+    indicator(name) {
+      const v = column(name);
+      const type = String(v.type);
+      if (type === "Bool") return toIndicator(v.toArray(), name);
+      if (/Int|Float/.test(type)) return Float64Array.from(v.toArray(), Number);
+      throw new RusketError("INVALID_FORMAT", `one-hot column "${name}" must be boolean or 0/1, found type ${type}`);
+    },
+    values(name) {
+      return Array.from(column(name).toArray());
+    },
+  };
+}
+
+function danfoSource(df: any): Source {
+  const columns: string[] = df.columns;
+  const column = (name: string): unknown[] => {
+    if (!columns.includes(name)) throw missing(name, columns);
+    return df.column(name).values;
+  };
+  return {
+    kind: "danfo", frame: df, height: df.shape[0], columns,
+    codes: (name) => encodeValues(column(name), name),
+    numbers: (name) => toNumbers(column(name), name),
+    indicator: (name) => toIndicator(column(name), name),
+    values: column,
+  };
+}
+
+function recordsSource(rows: Record<string, unknown>[]): Source {
+  const columns = rows.length ? Object.keys(rows[0]) : [];
+  const column = (name: string): unknown[] => {
+    if (!columns.includes(name)) throw missing(name, columns);
+    return rows.map((r) => r[name]);
+  };
+  return {
+    kind: "records", frame: rows, height: rows.length, columns,
+    codes: (name) => encodeValues(column(name), name),
+    numbers: (name) => toNumbers(column(name), name),
+    indicator: (name) => toIndicator(column(name), name),
+    values: column,
+  };
+}
+
+/** The kind of a supported frame, or undefined. */
+export function detectKind(data: unknown): SourceKind | undefined {
+  if (isPolarsFrame(data)) return "polars";
+  if (isArrowTable(data)) return "arrow";
+  if (isDanfoFrame(data)) return "danfo";
+  if (Array.isArray(data) && (data.length === 0 || (typeof data[0] === "object" && data[0] !== null && !Array.isArray(data[0]))))
+    return "records";
+  return undefined;
+}
+
+const READERS: Record<SourceKind, (data: any) => Source> = {
+  polars: polarsSource, arrow: arrowSource, danfo: danfoSource, records: recordsSource,
+};
+
+/** Reads any supported frame; `what` names the argument in error messages. */
+export function toSource(data: unknown, what = "data"): Source {
+  const kind = detectKind(data);
+  if (kind === undefined)
+    throw new RusketError("INVALID_FORMAT",
+      `${what} must be a nodejs-polars or Danfo DataFrame, an apache-arrow Table or an array of records`);
+  const source = READERS[kind](data);
+  check(source.height > 0, `${what} is empty (0 rows)`, "EMPTY_INPUT");
+  return source;
+}
+
+/** Compares labels: numbers ascending, then strings by code unit. */
+export function compareLabels(a: Label, b: Label): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Codes renumbered so that code order is label order (labels sorted ascending). */
+export function sortedCodes(raw: RawCodes): RawCodes {
+  const k = raw.labels.length;
+  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => compareLabels(raw.labels[a], raw.labels[b]));
+  const perm = new Uint32Array(k);
+  order.forEach((old, rank) => (perm[old] = rank));
+  return { codes: native("remap", raw.codes, perm), labels: order.map((i) => raw.labels[i]) };
+}

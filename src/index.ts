@@ -1,0 +1,25 @@
+/**
+ * rusket: fast market-basket analysis, sequential and high-utility pattern mining, and
+ * implicit-feedback recommenders for nodejs-polars and Danfo DataFrames, with a Rust core.
+ *
+ * @example
+ * ```ts
+ * import * as rk from "rusket";
+ * const freq = df.rusket.mine({ transactionCol: "basket", itemCol: "item", minSupport: 0.01 });
+ * const rules = rk.associationRules(freq, { minThreshold: 0.5 });
+ * ```
+ * @module
+ */
+import "./augment";
+import { installAccessor } from "./namespace";
+
+export { RusketError, type RusketErrorCode } from "./errors";
+export type { Label, Matrix, Csr, OutputFormat, FormatOption } from "./types";
+export { RusketNamespace } from "./namespace";
+export { fromTransactions, type FromTransactionsOptions } from "./mining/transactions";
+export { mine, mineAsync, fpgrowth, eclat, type MineOptions } from "./mining/mine";
+export { associationRules, RULE_METRICS, type RuleOptions, type RuleMetric } from "./mining/rules";
+export type { LongFormat } from "./mining/baskets";
+export { nativeVersion, triggerNativePanicForTests } from "./internal";
+
+installAccessor();

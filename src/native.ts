@@ -1,0 +1,110 @@
+/**
+ * Loads rusket's Node-API addon and types its export table. The only file that touches it:
+ * everything else calls {@link native} / {@link nativeAsync}, which turn native errors into
+ * {@link RusketError}s.
+ * @internal
+ * @module
+ */
+import * as path from "node:path";
+import * as fs from "node:fs";
+import { fromNative } from "./errors";
+
+/** Typed arrays that cross the boundary. */
+export type U32 = Uint32Array;
+export type F64 = Float64Array;
+
+/** Baskets in one of three layouts; the native side builds its CSR from any of them. */
+export type BasketSpec =
+  | { txn: U32; item: U32; nItems: number }
+  | { columns: (Uint8Array | F64)[]; rows: number }
+  | { offsets: U32; items: U32; nItems: number };
+
+/** Frequent itemsets: itemset i is items[offsets[i]..offsets[i+1]] (item codes), with its count. */
+export interface NativeItemsets { offsets: U32; items: U32; counts: U32; nTransactions: number }
+
+export interface NativeRules {
+  antecedentOffsets: U32; antecedentItems: U32;
+  consequentOffsets: U32; consequentItems: U32;
+  /** antecedentSupport … kulczynski, in the order of {@link RULE_METRICS}. */
+  columns: F64[];
+}
+
+/** A column handed to the Arrow IPC writer. */
+export type IpcColumn =
+  | { name: string; type: "f64"; values: F64 }
+  | { name: string; type: "f32"; values: Float32Array }
+  | { name: string; type: "u32"; values: U32 }
+  | { name: string; type: "i32"; values: Int32Array }
+  | { name: string; type: "utf8"; values: string[] }
+  | { name: string; type: "bool"; values: Uint8Array }
+  | { name: string; type: "label"; codes: U32; labels: string[] | F64; integer?: boolean }
+  | { name: string; type: "labelList"; offsets: U32; codes: U32; labels: string[] | F64; integer?: boolean }
+  | { name: string; type: "vector"; values: Float32Array; dim: number };
+
+/** The addon's export table (each function also exists as `<name>Async`, returning a Promise). */
+export interface NativeTable {
+  version(): string;
+  panicForTest(): never;
+  /** Dense codes 0..k-1 in order of first appearance, and the row where each first appears. */
+  denseCodes(codes: U32): { codes: U32; firstRows: U32 };
+  /** out[i] = perm[codes[i]]. */
+  remap(codes: U32, perm: U32): U32;
+  mine(baskets: BasketSpec, o: { minCount: number; maxLen: number; method: number; threads: number }): NativeItemsets;
+  /** Column-major one-hot cells (nItems × nTransactions) of long-format baskets. */
+  oneHot(baskets: BasketSpec): { cells: Uint8Array; nTransactions: number };
+  associationRules(
+    sets: { offsets: U32; items: U32; counts: U32 },
+    nTransactions: number,
+    o: {
+      metric: number; minThreshold: number; singleConsequent: boolean; supportOnly: boolean;
+      antecedentItems?: Uint8Array; consequentItems?: Uint8Array;
+      maxAntecedentLen: number; maxConsequentLen: number; threads: number; nItems: number;
+    },
+  ): NativeRules;
+  arrowIpc(columns: IpcColumn[]): Uint8Array;
+  [name: string]: (...args: any[]) => any;
+}
+
+function platformTag(): string {
+  const { platform, arch } = process;
+  if (platform !== "linux") return `${platform}-${arch}`;
+  const glibc = (process.report?.getReport() as any)?.header?.glibcVersionRuntime;
+  return `linux-${arch}-${glibc ? "gnu" : "musl"}`;
+}
+
+function load(): NativeTable {
+  const root = path.join(__dirname, "..");
+  const candidates = [
+    process.env.RUSKET_NATIVE,
+    path.join(root, `rusket.${platformTag()}.node`),
+  ].filter((p): p is string => !!p);
+  for (const file of candidates) {
+    if (fs.existsSync(file)) return require(file);
+  }
+  throw new Error(`rusket: native addon not found (looked for ${candidates.join(", ")}); run \`npm run build:native\``);
+}
+
+let table: NativeTable | undefined;
+
+/** The raw addon (loaded on first use). */
+export function addon(): NativeTable {
+  return (table ??= load());
+}
+
+/** Calls a native export synchronously; native errors become RusketErrors. */
+export function native<K extends keyof NativeTable & string>(name: K, ...args: Parameters<NativeTable[K]>): ReturnType<NativeTable[K]> {
+  try {
+    return (addon()[name] as (...a: unknown[]) => ReturnType<NativeTable[K]>)(...args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Calls a native export on libuv's thread pool; resolves with its result. */
+export async function nativeAsync<K extends keyof NativeTable & string>(name: K, ...args: Parameters<NativeTable[K]>): Promise<ReturnType<NativeTable[K]>> {
+  try {
+    return await (addon()[`${name}Async`] as (...a: unknown[]) => Promise<ReturnType<NativeTable[K]>>)(...args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
