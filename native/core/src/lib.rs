@@ -1,5 +1,6 @@
 //! rusket's algorithms, free of any FFI: every function takes slices and returns owned
 //! flat arrays, so the Node-API binding (`native/node`) only marshals.
 
+pub mod arrow_ipc;
 pub mod error;
 pub mod par;
