@@ -20,6 +20,9 @@ export { fromTransactions, type FromTransactionsOptions } from "./mining/transac
 export { mine, mineAsync, fpgrowth, eclat, type MineOptions } from "./mining/mine";
 export { associationRules, RULE_METRICS, type RuleOptions, type RuleMetric } from "./mining/rules";
 export type { LongFormat } from "./mining/baskets";
+export { HUPM, hupm, type HupmOptions, type HupmFrameOptions } from "./mining/hupm";
+export { sequencesFromEventLog, type EventLogColumns, type EventSequences, type Sequences } from "./sequence/events";
+export { prefixspan, prefixspanAsync, type PrefixSpanOptions } from "./sequence/prefixspan";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
 
 installAccessor();

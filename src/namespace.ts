@@ -8,6 +8,9 @@ import { isDanfoFrame, isPolarsFrame } from "./data/source";
 import { fromTransactions, type FromTransactionsOptions } from "./mining/transactions";
 import { eclat, fpgrowth, mine, mineAsync, type MineOptions } from "./mining/mine";
 import { associationRules, type RuleOptions } from "./mining/rules";
+import { HUPM, type HupmFrameOptions } from "./mining/hupm";
+import { prefixspan, type PrefixSpanOptions } from "./sequence/prefixspan";
+import type { EventLogColumns } from "./sequence/events";
 
 /**
  * What `df.rusket` gives.
@@ -32,6 +35,10 @@ export class RusketNamespace {
   eclat(o: Omit<MineOptions, "method">) { return eclat(this.frame, o); }
   /** {@link associationRules} on this itemset frame. */
   associationRules(o?: RuleOptions) { return associationRules(this.frame, o); }
+  /** {@link prefixspan} on this event log. */
+  prefixspan(o: PrefixSpanOptions & EventLogColumns) { return prefixspan(this.frame, o); }
+  /** `HUPM.fromTransactions(frame, o).mine()`. */
+  hupm(o: HupmFrameOptions) { return HUPM.fromTransactions(this.frame, o).mine(); }
 }
 
 const KEY = "rusket";

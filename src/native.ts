@@ -62,6 +62,10 @@ export interface NativeTable {
     },
   ): NativeRules;
   arrowIpc(columns: IpcColumn[]): Uint8Array;
+  /** Events grouped by sequence code, ordered by time (ties keep input order). */
+  sequencesFromEvents(seq: U32, time: F64, item: U32, nSequences: number): { offsets: U32; items: U32 };
+  prefixspan(s: { offsets: U32; items: U32; nItems: number }, o: { minCount: number; maxLen: number; threads: number }): { offsets: U32; items: U32; supports: U32 };
+  efim(t: { offsets: U32; items: U32; utilities: F64; nItems: number }, o: { minUtility: number; maxLen: number; threads: number }): { offsets: U32; items: U32; utilities: F64 };
   [name: string]: (...args: any[]) => any;
 }
 

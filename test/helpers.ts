@@ -28,3 +28,24 @@ export function key(items: unknown[]): string {
 export function itemsetMap(rows: { support: number; itemsets: unknown[] }[], n: number): Map<string, number> {
   return new Map(rows.map((r) => [key(r.itemsets), Math.round(r.support * n)]));
 }
+
+/** An SPMF sequence file (`a -1 b -1 -2`, one item per itemset) as number[][]. */
+export function readSpmfSequences(name: string): number[][] {
+  return fs
+    .readFileSync(path.join(DATA, name), "utf8")
+    .split("\n")
+    .filter((l) => l.trim().length > 0)
+    .map((l) => l.trim().split(/\s+/).map(Number).filter((x) => x >= 0));
+}
+
+/** An SPMF utility file (`items:total:utilities`) as parallel arrays. */
+export function readSpmfUtility(name: string): { transactions: number[][]; utilities: number[][] } {
+  const transactions: number[][] = [], utilities: number[][] = [];
+  for (const line of fs.readFileSync(path.join(DATA, name), "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const [items, , utils] = line.trim().split(":");
+    transactions.push(items.split(" ").map(Number));
+    utilities.push(utils.split(" ").map(Number));
+  }
+  return { transactions, utilities };
+}

@@ -8,6 +8,7 @@ mod js;
 mod data;
 mod mining;
 mod misc;
+mod sequence;
 
 use ffi::{napi_env, napi_value};
 
@@ -18,7 +19,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     if std::env::var_os("RUSKET_DEBUG").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
     }
-    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS] {
+    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS, sequence::EXPORTS] {
         export::register(env, exports, table);
     }
     exports
