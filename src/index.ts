@@ -23,6 +23,15 @@ export type { LongFormat } from "./mining/baskets";
 export { HUPM, hupm, type HupmOptions, type HupmFrameOptions } from "./mining/hupm";
 export { sequencesFromEventLog, type EventLogColumns, type EventSequences, type Sequences } from "./sequence/events";
 export { prefixspan, prefixspanAsync, type PrefixSpanOptions } from "./sequence/prefixspan";
+export { ALS, type AlsParams } from "./recommend/als";
+export { BPR, type BprParams } from "./recommend/bpr";
+export { FactorModel, type RecommendOptions, type BatchOptions } from "./recommend/model";
+export type { InteractionColumns } from "./recommend/interactions";
+export {
+  similarItems, scorePotential, potentialTiers, exportItemFactors, exportUserFactors,
+  type PotentialOptions, type TierOptions, type ExportOptions,
+} from "./recommend/functions";
+export { trainTestSplit, evaluate, type SplitOptions, type EvaluateOptions, type RankingMetric } from "./recommend/evaluate";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
 
 installAccessor();

@@ -11,6 +11,10 @@ import { associationRules, type RuleOptions } from "./mining/rules";
 import { HUPM, type HupmFrameOptions } from "./mining/hupm";
 import { prefixspan, type PrefixSpanOptions } from "./sequence/prefixspan";
 import type { EventLogColumns } from "./sequence/events";
+import { ALS, type AlsParams } from "./recommend/als";
+import { BPR, type BprParams } from "./recommend/bpr";
+import type { InteractionColumns } from "./recommend/interactions";
+import { trainTestSplit, type SplitOptions } from "./recommend/evaluate";
 
 /**
  * What `df.rusket` gives.
@@ -39,6 +43,12 @@ export class RusketNamespace {
   prefixspan(o: PrefixSpanOptions & EventLogColumns) { return prefixspan(this.frame, o); }
   /** `HUPM.fromTransactions(frame, o).mine()`. */
   hupm(o: HupmFrameOptions) { return HUPM.fromTransactions(this.frame, o).mine(); }
+  /** `ALS.fromTransactions(frame, o)`. */
+  als(o: InteractionColumns & AlsParams) { return ALS.fromTransactions(this.frame, o); }
+  /** `BPR.fromTransactions(frame, o)`. */
+  bpr(o: InteractionColumns & BprParams) { return BPR.fromTransactions(this.frame, o); }
+  /** {@link trainTestSplit} on this frame. */
+  trainTestSplit(o: SplitOptions) { return trainTestSplit(this.frame, o); }
 }
 
 const KEY = "rusket";

@@ -29,6 +29,14 @@ export interface NativeRules {
   columns: F64[];
 }
 
+/** A user × item matrix: CSR (`indptr` as f64) or coordinate triplets. */
+export type Interactions =
+  | { indptr: F64; indices: U32; data: Float32Array; nRows: number; nCols: number }
+  | { rows: U32; cols: U32; vals: Float32Array; nRows: number; nCols: number };
+
+/** A fitted factor model and the training matrix it was fitted on (CSR). */
+export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
+
 /** A column handed to the Arrow IPC writer. */
 export type IpcColumn =
   | { name: string; type: "f64"; values: F64 }
@@ -62,6 +70,14 @@ export interface NativeTable {
     },
   ): NativeRules;
   arrowIpc(columns: IpcColumn[]): Uint8Array;
+  alsFit(m: Interactions, o: { factors: number; iterations: number; regularization: number; alpha: number; cgIters: number; cholesky: boolean; seed: number; threads: number; verbose: boolean }): Fitted;
+  bprFit(m: Interactions, o: { factors: number; learningRate: number; regularization: number; iterations: number; seed: number; threads: number; verbose: boolean }): Fitted;
+  /** Top-n items per listed user (padded with 0xffffffff / -Infinity). */
+  topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: Uint8Array | undefined, threads: number): { items: U32; scores: Float32Array };
+  batchRecommend(user: Float32Array, item: Float32Array, k: number, n: number, exclude: Interactions | undefined, threads: number): { users: U32; items: U32; scores: Float32Array; ranks: U32 };
+  similarItems(user: Float32Array, item: Float32Array, k: number, which: number, n: number): { items: U32; scores: Float32Array };
+  userVector(user: Float32Array, item: Float32Array, k: number, items: U32, weights: Float32Array, regularization: number, alpha: number): Float32Array;
+  scorePotential(user: Float32Array, item: Float32Array, k: number, history: Interactions, targets: U32, threads: number): Float32Array;
   /** Events grouped by sequence code, ordered by time (ties keep input order). */
   sequencesFromEvents(seq: U32, time: F64, item: U32, nSequences: number): { offsets: U32; items: U32 };
   prefixspan(s: { offsets: U32; items: U32; nItems: number }, o: { minCount: number; maxLen: number; threads: number }): { offsets: U32; items: U32; supports: U32 };

@@ -101,6 +101,56 @@ export function buildFrame(columns: OutColumn[], kind: OutputFormat, like?: unkn
   });
 }
 
+/** `frame` (of `source`'s kind) with `columns` added on the right. */
+export function withColumns(source: Source, columns: OutColumn[]): any {
+  const frame = source.frame;
+  switch (source.kind) {
+    case "polars":
+      return frame.hstack(buildFrame(columns, "polars"));
+    case "arrow":
+      return frame.assign(buildFrame(columns, "arrow"));
+    case "danfo": {
+      let out = frame;
+      for (const c of columns) out = out.addColumn(c.name, jsValues(c, source.height), { inplace: false });
+      return out;
+    }
+    default: {
+      const values = columns.map((c) => jsValues(c, source.height));
+      return (frame as Record<string, unknown>[]).map((row, i) => {
+        const r = { ...row };
+        columns.forEach((c, j) => (r[c.name] = values[j][i]));
+        return r;
+      });
+    }
+  }
+}
+
+/** The rows of `frame` (of `source`'s kind) where `keep[row]` is 1. */
+export function takeRows(source: Source, keep: Uint8Array): any {
+  const frame = source.frame;
+  const rows: number[] = [];
+  keep.forEach((k, i) => k && rows.push(i));
+  switch (source.kind) {
+    case "polars": {
+      const pl = require("nodejs-polars");
+      return frame.filter(pl.Series("keep", keep).cast(pl.Bool));
+    }
+    case "danfo":
+      return frame.iloc({ rows }).resetIndex();
+    case "arrow": {
+      const arrow = require("apache-arrow");
+      const cols: Record<string, unknown[]> = {};
+      for (const f of frame.schema.fields) {
+        const v = frame.getChild(f.name);
+        cols[f.name] = rows.map((r) => v.get(r));
+      }
+      return arrow.tableFromJSON(rows.map((_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[i]]))));
+    }
+    default:
+      return rows.map((r) => (frame as unknown[])[r]);
+  }
+}
+
 const remembered = new WeakMap<object, unknown>();
 
 /** Attaches native-side facts (e.g. a transaction count) to a result, without touching it. */

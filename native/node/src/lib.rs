@@ -6,6 +6,7 @@ mod export;
 mod ffi;
 mod js;
 mod data;
+mod factor;
 mod mining;
 mod misc;
 mod sequence;
@@ -19,7 +20,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     if std::env::var_os("RUSKET_DEBUG").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
     }
-    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS, sequence::EXPORTS] {
+    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS, sequence::EXPORTS, factor::EXPORTS] {
         export::register(env, exports, table);
     }
     exports

@@ -1,0 +1,196 @@
+//! Exports of the implicit-feedback factor models: fitting ALS and BPR, top-k recommendation
+//! (one user, or every user in parallel), similar items, fold-in of a new user, score matrices.
+
+use crate::data::arg;
+use crate::export::{Export, Job};
+use crate::js::{JsError, JsResult, Out, Val};
+use crate::obj;
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef};
+
+pub const EXPORTS: &[Export] = &[
+    Export { name: "alsFit", prepare: als_fit },
+    Export { name: "bprFit", prepare: bpr_fit },
+    Export { name: "topK", prepare: top_k },
+    Export { name: "batchRecommend", prepare: batch_recommend },
+    Export { name: "similarItems", prepare: similar_items },
+    Export { name: "userVector", prepare: user_vector },
+    Export { name: "scorePotential", prepare: score_potential },
+];
+
+/// A user × item matrix from JS: CSR (`indptr` as f64, `indices`, `data`) or COO triplets.
+enum Interactions {
+    Csr { indptr: Vec<u64>, indices: &'static [u32], data: &'static [f32], rows: usize, cols: usize },
+    Coo { rows: &'static [u32], cols: &'static [u32], vals: &'static [f32], n_rows: usize, n_cols: usize },
+}
+
+fn read_interactions(v: Val) -> JsResult<Interactions> {
+    let (n_rows, n_cols) = (v.get("nRows")?.u32()? as usize, v.get("nCols")?.u32()? as usize);
+    if !v.get("indptr")?.is_missing() {
+        let indptr = v.get("indptr")?.slice::<f64>()?;
+        if indptr.iter().any(|&x| x < 0.0 || x.fract() != 0.0) {
+            return Err(JsError { code: "INVALID_FORMAT", message: "indptr must hold whole numbers >= 0".into() });
+        }
+        return Ok(Interactions::Csr {
+            indptr: indptr.iter().map(|&x| x as u64).collect(),
+            indices: v.get("indices")?.slice()?,
+            data: v.get("data")?.slice()?,
+            rows: n_rows,
+            cols: n_cols,
+        });
+    }
+    Ok(Interactions::Coo { rows: v.get("rows")?.slice()?, cols: v.get("cols")?.slice()?, vals: v.get("vals")?.slice()?, n_rows, n_cols })
+}
+
+impl Interactions {
+    fn as_ref(&self) -> Option<CsrRef<'_>> {
+        match self {
+            Interactions::Csr { indptr, indices, data, rows, cols } => Some(CsrRef { indptr, indices, data, rows: *rows, cols: *cols }),
+            Interactions::Coo { .. } => None,
+        }
+    }
+
+    /// The matrix as an owned CSR (duplicates summed, columns sorted), validated.
+    fn build(&self) -> JsResult<Csr> {
+        let csr = match self {
+            Interactions::Coo { rows, cols, vals, n_rows, n_cols } => Csr::from_coo(rows, cols, vals, *n_rows, *n_cols)?,
+            Interactions::Csr { indptr, indices, data, rows, cols } => {
+                let r = CsrRef { indptr, indices, data, rows: *rows, cols: *cols };
+                r.validate()?;
+                Csr { indptr: indptr.clone(), indices: indices.to_vec(), data: data.to_vec(), rows: *rows, cols: *cols }
+            }
+        };
+        Ok(csr)
+    }
+}
+
+fn csr_out(csr: Csr) -> [(&'static str, Out); 3] {
+    [
+        ("indptr", Out::F64(csr.indptr.iter().map(|&x| x as f64).collect())),
+        ("indices", Out::U32(csr.indices)),
+        ("data", Out::F32(csr.data)),
+    ]
+}
+
+fn fitted(f: factor::Factors, csr: Csr) -> Out {
+    let mut fields = vec![("user", Out::F32(f.user)), ("item", Out::F32(f.item)), ("loss", Out::F64(f.loss))];
+    fields.extend(csr_out(csr));
+    Out::Obj(fields)
+}
+
+fn als_fit(args: &[Val]) -> JsResult<Job> {
+    let m = read_interactions(arg(args, 0)?)?;
+    let o = arg(args, 1)?;
+    let options = AlsOptions {
+        factors: o.get("factors")?.u32()? as usize,
+        iterations: o.get("iterations")?.u32()? as usize,
+        regularization: o.get("regularization")?.f64()? as f32,
+        alpha: o.get("alpha")?.f64()? as f32,
+        cg_iters: o.get("cgIters")?.u32()? as usize,
+        cholesky: o.get("cholesky")?.bool_or(false)?,
+        seed: o.get("seed")?.f64()? as u64,
+        threads: o.get("threads")?.usize_or(0)?,
+        verbose: o.get("verbose")?.bool_or(false)?,
+    };
+    Ok(Box::new(move || {
+        let csr = m.build()?;
+        let f = factor::als_fit(csr.as_ref(), &options)?;
+        Ok(fitted(f, csr))
+    }))
+}
+
+fn bpr_fit(args: &[Val]) -> JsResult<Job> {
+    let m = read_interactions(arg(args, 0)?)?;
+    let o = arg(args, 1)?;
+    let options = BprOptions {
+        factors: o.get("factors")?.u32()? as usize,
+        learning_rate: o.get("learningRate")?.f64()? as f32,
+        regularization: o.get("regularization")?.f64()? as f32,
+        iterations: o.get("iterations")?.u32()? as usize,
+        seed: o.get("seed")?.f64()? as u64,
+        threads: o.get("threads")?.usize_or(0)?,
+        verbose: o.get("verbose")?.bool_or(false)?,
+    };
+    Ok(Box::new(move || {
+        let csr = m.build()?;
+        let f = factor::bpr_fit(csr.as_ref(), &options)?;
+        Ok(fitted(f, csr))
+    }))
+}
+
+/// The factor matrices and their width: arguments 0, 1, 2.
+fn factors(args: &[Val]) -> JsResult<(&'static [f32], &'static [f32], usize)> {
+    Ok((arg(args, 0)?.slice()?, arg(args, 1)?.slice()?, arg(args, 2)?.u32()? as usize))
+}
+
+fn opt_interactions(v: Val) -> JsResult<Option<Interactions>> {
+    if v.is_missing() { Ok(None) } else { read_interactions(v).map(Some) }
+}
+
+fn allowed_mask(v: Val) -> JsResult<Option<Vec<bool>>> {
+    Ok(v.opt_slice::<u8>()?.map(|m| m.iter().map(|&x| x != 0).collect()))
+}
+
+fn top_k(args: &[Val]) -> JsResult<Job> {
+    let (user, item, k) = factors(args)?;
+    let users: &[u32] = arg(args, 3)?.slice()?;
+    let n = arg(args, 4)?.u32()? as usize;
+    let exclude = opt_interactions(arg(args, 5)?)?;
+    let allowed = allowed_mask(arg(args, 6)?)?;
+    let threads = arg(args, 7)?.usize_or(0)?;
+    Ok(Box::new(move || {
+        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_ref().and_then(|e| e.as_ref()), allowed.as_deref(), threads)?;
+        Ok(obj! { "items": items, "scores": scores })
+    }))
+}
+
+/// Top-n for every user as flat columns (user, item, score, rank), padding dropped.
+fn batch_recommend(args: &[Val]) -> JsResult<Job> {
+    let (user, item, k) = factors(args)?;
+    let n = arg(args, 3)?.u32()? as usize;
+    let exclude = opt_interactions(arg(args, 4)?)?;
+    let threads = arg(args, 5)?.usize_or(0)?;
+    Ok(Box::new(move || {
+        let n_users = if k == 0 { 0 } else { user.len() / k };
+        let all: Vec<u32> = (0..n_users as u32).collect();
+        let (items, scores) = factor::top_k(user, item, k, &all, n, exclude.as_ref().and_then(|e| e.as_ref()), None, threads)?;
+        let width = if n_users == 0 { 0 } else { items.len() / n_users };
+        let (mut us, mut is, mut ss, mut rs) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
+        for (pos, (&i, &s)) in items.iter().zip(&scores).enumerate() {
+            if i != u32::MAX {
+                us.push((pos / width) as u32);
+                is.push(i);
+                ss.push(s);
+                rs.push((pos % width + 1) as u32);
+            }
+        }
+        Ok(obj! { "users": us, "items": is, "scores": ss, "ranks": rs })
+    }))
+}
+
+fn similar_items(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    let (which, n) = (arg(args, 3)?.u32()?, arg(args, 4)?.u32()? as usize);
+    Ok(Box::new(move || {
+        let (items, sims) = factor::similar_items(item, k, which, n)?;
+        Ok(obj! { "items": items, "scores": sims })
+    }))
+}
+
+fn user_vector(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    let items: &[u32] = arg(args, 3)?.slice()?;
+    let weights: &[f32] = arg(args, 4)?.slice()?;
+    let (reg, alpha) = (arg(args, 5)?.f64()? as f32, arg(args, 6)?.f64()? as f32);
+    Ok(Box::new(move || Ok(Out::F32(factor::als_user_vector(item, k, items, weights, reg, alpha)?))))
+}
+
+fn score_potential(args: &[Val]) -> JsResult<Job> {
+    let (user, item, k) = factors(args)?;
+    let history = read_interactions(arg(args, 3)?)?;
+    let targets: &[u32] = arg(args, 4)?.slice()?;
+    let threads = arg(args, 5)?.usize_or(0)?;
+    Ok(Box::new(move || {
+        let csr = history.build()?;
+        Ok(Out::F32(factor::score_potential(user, item, k, csr.as_ref(), targets, threads)?))
+    }))
+}
