@@ -4,3 +4,5 @@
 pub mod arrow_ipc;
 pub mod error;
 pub mod par;
+pub mod sequence;
+pub mod utility;
