@@ -3,6 +3,8 @@
 
 pub mod arrow_ipc;
 pub mod error;
+pub mod factor;
+pub mod linalg;
 pub mod par;
 pub mod sequence;
 pub mod utility;

@@ -1,0 +1,317 @@
+//! Scoring with fitted factors: the best `n` items per user, the items most similar to an
+//! item, and full user × target score matrices.
+//!
+//! Scores are dot products `x_u·y_i`, computed as blocked matrix products
+//! ([`crate::linalg::gemm`]): a task takes a block of users and streams the items past them in
+//! blocks that stay in the L2 cache, keeping one bounded heap per user, so memory is
+//! O(users × n), never users × items. Ranking: higher score first, ties to the lower item.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::ops::Range;
+
+use super::{factor_rows, CsrRef};
+use crate::error::{Code, Error, Result};
+use crate::linalg::gemm::{self, PackedRows, MR, NR};
+use crate::linalg::row_norms;
+use crate::par;
+
+/// Users per task: their heaps stay live while one block of items is reused from cache.
+const USERS_PER_TASK: usize = 16 * MR;
+/// With fewer users, items are scored straight from their rows: packing would cost more than
+/// it saves.
+const PACK_MIN_USERS: usize = 2 * MR;
+/// Size of one block of packed item factors: well inside a core's L2 cache.
+const BLOCK_BYTES: usize = 256 * 1024;
+
+/// Items per block for `dim` factors: a multiple of the tile width [`NR`].
+fn block_items(dim: usize) -> usize {
+    (BLOCK_BYTES / (4 * dim)).max(NR) / NR * NR
+}
+
+/// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items of row `u` of
+/// `exclude` (if given; same shape as users × items) and keeping only items with
+/// `allowed[i]` (if given). Returns `(items, scores)`, row-major users × `n'` with
+/// `n' = min(n, number of allowed items)`, best first; a user with fewer candidates is padded
+/// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
+/// are fewer blocks than threads).
+///
+/// Recommending users for an item is the same call with the roles swapped.
+#[allow(clippy::too_many_arguments)]
+pub fn top_k(
+    user_factors: &[f32],
+    item_factors: &[f32],
+    factors: usize,
+    users: &[u32],
+    n: usize,
+    exclude: Option<CsrRef>,
+    allowed: Option<&[bool]>,
+    threads: usize,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    let n_users = factor_rows(user_factors, factors, "user_factors")?;
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    if let Some(&u) = users.iter().find(|&&u| u as usize >= n_users) {
+        return Err(Error::new(Code::UnknownUser, format!("user {u} out of range (the model has {n_users} users)")));
+    }
+    if let Some(ex) = exclude {
+        ex.validate()?;
+        if ex.rows != n_users || ex.cols != n_items {
+            return Err(Error::invalid(format!(
+                "exclude is {} × {}, the model {n_users} × {n_items}",
+                ex.rows, ex.cols
+            )));
+        }
+    }
+    if let Some(a) = allowed.filter(|a| a.len() != n_items) {
+        return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
+    }
+    let available = allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count());
+    let width = n.min(available);
+    let mut out_items = vec![u32::MAX; users.len() * width];
+    let mut out_scores = vec![f32::NEG_INFINITY; users.len() * width];
+    if width == 0 {
+        return Ok((out_items, out_scores));
+    }
+
+    let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
+    let scorer = Scorer { user_factors, item_factors, factors, packed: packed.as_ref(), exclude, allowed, width };
+    let blocks: Vec<&[u32]> = users.chunks(USERS_PER_TASK).collect();
+    let threads = par::num_threads(threads);
+    // Too few user blocks to keep every thread busy: split the items as well.
+    let splits = if blocks.len() >= threads { 1 } else { threads.min(n_items.div_ceil(NR)) };
+    let split_start = |s: usize| (n_items.div_ceil(NR) * s / splits * NR).min(n_items);
+    let mut results = par::map_dynamic(blocks.len() * splits, threads, |t, _| {
+        let (b, s) = (t / splits, t % splits);
+        scorer.best(blocks[b], split_start(s)..split_start(s + 1))
+    });
+
+    let mut row = 0;
+    for parts in results.chunks_exact_mut(splits) {
+        let (first, rest) = parts.split_first_mut().expect("at least one split");
+        for other in rest {
+            for (heap, partial) in first.iter_mut().zip(std::mem::take(other)) {
+                partial.into_sorted().into_iter().for_each(|(s, i)| heap.push(s, i));
+            }
+        }
+        for heap in std::mem::take(first) {
+            for (k, (s, i)) in heap.into_sorted().into_iter().enumerate() {
+                out_items[row * width + k] = i;
+                out_scores[row * width + k] = s;
+            }
+            row += 1;
+        }
+    }
+    Ok((out_items, out_scores))
+}
+
+/// Everything a top-k task reads.
+struct Scorer<'a> {
+    user_factors: &'a [f32],
+    item_factors: &'a [f32],
+    factors: usize,
+    packed: Option<&'a PackedRows<NR>>,
+    exclude: Option<CsrRef<'a>>,
+    allowed: Option<&'a [bool]>,
+    width: usize,
+}
+
+impl Scorer<'_> {
+    fn user_row(&self, u: u32) -> &[f32] {
+        &self.user_factors[u as usize * self.factors..][..self.factors]
+    }
+
+    /// One heap per user of `users`, over the items in `items`.
+    fn best(&self, users: &[u32], items: Range<usize>) -> Vec<TopN> {
+        let mut heaps: Vec<TopN> = users.iter().map(|_| TopN::new(self.width)).collect();
+        // Position of each user's next excluded item in its (sorted) exclude row.
+        let mut cursors: Vec<usize> = match self.exclude {
+            Some(ex) => users.iter().map(|&u| ex.row_indices(u as usize).partition_point(|&i| (i as usize) < items.start)).collect(),
+            None => Vec::new(),
+        };
+        let packed_users = self.packed.map(|_| PackedRows::<MR>::pack(self.factors, users.iter().map(|&u| self.user_row(u))));
+        let block = block_items(self.factors);
+        let mut scores = vec![0f32; MR * block];
+        for start in items.clone().step_by(block) {
+            let cols = start..items.end.min(start + block);
+            for (g, group) in users.chunks(MR).enumerate() {
+                match (self.packed, &packed_users) {
+                    (Some(items_packed), Some(a)) => gemm::multiply_block(a, g, items_packed, cols.clone(), &mut scores, block),
+                    _ => {
+                        for (r, &u) in group.iter().enumerate() {
+                            gemm::multiply_rows(self.user_row(u), self.item_factors, cols.clone(), &mut scores[r * block..][..cols.len()]);
+                        }
+                    }
+                }
+                for (r, &u) in group.iter().enumerate() {
+                    let k = g * MR + r;
+                    let row = &mut scores[r * block..][..cols.len()];
+                    if let Some(ex) = self.exclude {
+                        let seen = ex.row_indices(u as usize);
+                        while let Some(&i) = seen.get(cursors[k]).filter(|&&i| (i as usize) < cols.end) {
+                            row[i as usize - cols.start] = f32::NEG_INFINITY;
+                            cursors[k] += 1;
+                        }
+                    }
+                    heaps[k].offer(row, cols.start, self.allowed);
+                }
+            }
+        }
+        heaps
+    }
+}
+
+/// Cosine similarity of `item` with every other item; the best `n` (at most items − 1), as
+/// `(items, similarities)`, best first. An item with zero factors has similarity 0.
+pub fn similar_items(item_factors: &[f32], factors: usize, item: u32, n: usize) -> Result<(Vec<u32>, Vec<f32>)> {
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    if item as usize >= n_items {
+        return Err(Error::new(Code::UnknownItem, format!("item {item} out of range (the model has {n_items} items)")));
+    }
+    let mut norms = vec![0f32; n_items];
+    row_norms(item_factors, factors, &mut norms);
+    let mut scores = vec![0f32; n_items];
+    let query = &item_factors[item as usize * factors..][..factors];
+    gemm::multiply_rows(query, item_factors, 0..n_items, &mut scores);
+    let q = norms[item as usize];
+    for (s, norm) in scores.iter_mut().zip(&norms) {
+        *s = if q > 0.0 && *norm > 0.0 { *s / (q * norm) } else { 0.0 };
+    }
+    scores[item as usize] = f32::NEG_INFINITY;
+    let mut heap = TopN::new(n.min(n_items - 1));
+    heap.offer(&scores, 0, None);
+    Ok(heap.into_sorted().into_iter().map(|(s, i)| (i, s)).unzip())
+}
+
+/// Scores of every user (the rows of `history`, whose factors are the rows of
+/// `user_factors`) against each of `targets`: users × targets, row-major. An item the user
+/// already has in `history` scores `-inf`.
+pub fn score_potential(
+    user_factors: &[f32],
+    item_factors: &[f32],
+    factors: usize,
+    history: CsrRef,
+    targets: &[u32],
+    threads: usize,
+) -> Result<Vec<f32>> {
+    let n_users = factor_rows(user_factors, factors, "user_factors")?;
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    history.validate()?;
+    if history.rows != n_users || history.cols != n_items {
+        return Err(Error::invalid(format!(
+            "history is {} × {}, the model {n_users} × {n_items}",
+            history.rows, history.cols
+        )));
+    }
+    if let Some(&i) = targets.iter().find(|&&i| i as usize >= n_items) {
+        return Err(Error::new(Code::UnknownItem, format!("target item {i} out of range (the model has {n_items} items)")));
+    }
+    let t = targets.len();
+    let mut out = vec![0f32; n_users * t];
+    if t == 0 {
+        return Ok(out);
+    }
+    let packed = PackedRows::<NR>::pack(factors, targets.iter().map(|&i| &item_factors[i as usize * factors..][..factors]));
+    let block = block_items(factors);
+    par::for_each_chunk_mut(&mut out, USERS_PER_TASK * t, threads, |task, chunk| {
+        let first = task * USERS_PER_TASK;
+        let rows = chunk.len() / t;
+        let users = PackedRows::<MR>::pack(factors, user_factors[first * factors..(first + rows) * factors].chunks_exact(factors));
+        for start in (0..t).step_by(block) {
+            let cols = start..t.min(start + block);
+            for g in 0..users.panels() {
+                gemm::multiply_block(&users, g, &packed, cols.clone(), &mut chunk[g * MR * t + start..], t);
+            }
+        }
+        let mut seen = vec![false; n_items];
+        for (r, row) in chunk.chunks_exact_mut(t).enumerate() {
+            let history_row = history.row_indices(first + r);
+            history_row.iter().for_each(|&i| seen[i as usize] = true);
+            for (s, &i) in row.iter_mut().zip(targets) {
+                if seen[i as usize] {
+                    *s = f32::NEG_INFINITY;
+                }
+            }
+            history_row.iter().for_each(|&i| seen[i as usize] = false);
+        }
+    });
+    Ok(out)
+}
+
+/// A candidate in a [`TopN`] heap, ordered so that the heap's maximum is the worst kept
+/// candidate: lower score is worse, and at equal scores the higher item.
+#[derive(Clone, Copy)]
+struct Candidate {
+    score: f32,
+    item: u32,
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.score.total_cmp(&self.score).then(self.item.cmp(&other.item))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
+
+/// The best `capacity` (score, item) pairs seen so far.
+struct TopN {
+    heap: BinaryHeap<Candidate>,
+    capacity: usize,
+}
+
+impl TopN {
+    fn new(capacity: usize) -> Self {
+        TopN { heap: BinaryHeap::with_capacity(capacity + 1), capacity }
+    }
+
+    /// The score a candidate must reach to enter.
+    fn threshold(&self) -> f32 {
+        match self.heap.peek() {
+            Some(worst) if self.heap.len() >= self.capacity => worst.score,
+            _ => f32::NEG_INFINITY,
+        }
+    }
+
+    fn push(&mut self, score: f32, item: u32) {
+        let candidate = Candidate { score, item };
+        if self.heap.len() < self.capacity {
+            self.heap.push(candidate);
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if candidate < *worst {
+                *worst = candidate;
+            }
+        }
+    }
+
+    /// Offers `scores[k]` for item `first_item + k`; `-inf` (masked) and disallowed items
+    /// never enter.
+    fn offer(&mut self, scores: &[f32], first_item: usize, allowed: Option<&[bool]>) {
+        let mut threshold = self.threshold();
+        for (k, &s) in scores.iter().enumerate() {
+            if s >= threshold && s > f32::NEG_INFINITY {
+                let item = first_item + k;
+                if allowed.is_none_or(|a| a[item]) {
+                    self.push(s, item as u32);
+                    threshold = self.threshold();
+                }
+            }
+        }
+    }
+
+    /// (score, item) pairs, best first.
+    fn into_sorted(self) -> Vec<(f32, u32)> {
+        self.heap.into_sorted_vec().into_iter().map(|c| (c.score, c.item)).collect()
+    }
+}

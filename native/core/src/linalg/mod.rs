@@ -1,0 +1,246 @@
+//! Small dense linear algebra on flat row-major `f32` slices: the vector kernels (dot, axpy,
+//! symmetric matrix-vector product, sums of outer products), a Gram matrix, a dense Cholesky
+//! solver and a blocked `A·Bᵀ` product. No BLAS: the matrices are small (factors × factors) or
+//! streamed in cache-sized blocks, so plain loops that the compiler vectorises are enough.
+//!
+//! The default x86-64 target only has SSE2. Hot loops are therefore written once, generic over
+//! `const FMA: bool` and `#[inline(always)]`, and [`fma_dispatch!`] compiles each entry point
+//! twice: with AVX2+FMA (chosen at run time when the CPU has them) and for the baseline.
+
+pub mod cholesky;
+pub mod gemm;
+
+/// Width of the accumulator arrays: two AVX registers, so the reduction chains are short.
+const LANES: usize = 16;
+
+/// True when the CPU can run the AVX2+FMA builds of the kernels (detected once, then cached).
+#[cfg(target_arch = "x86_64")]
+pub fn has_avx2_fma() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+}
+
+/// Defines `fn $name(args) -> ret` running `$generic::<true>(args)` compiled with AVX2+FMA when
+/// the CPU has them, else `$generic::<false>(args)` compiled for the baseline target.
+/// `$generic` (and whatever it calls in its loops) must be `#[inline(always)]`, so that it is
+/// compiled inside the AVX2 wrapper rather than once for the baseline.
+macro_rules! fma_dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $(-> $ret:ty)? => $generic:ident) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn fast($($arg: $ty),*) $(-> $ret)? {
+                    $generic::<true>($($arg),*)
+                }
+                if $crate::linalg::has_avx2_fma() {
+                    // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+                    return unsafe { fast($($arg),*) };
+                }
+            }
+            $generic::<false>($($arg),*)
+        }
+    };
+}
+pub(crate) use fma_dispatch;
+
+/// `a·b + c`, fused (one rounding) in the FMA build.
+#[inline(always)]
+pub fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// Asks the CPU to start loading `row` into the cache: a hint for rows read in an order the
+/// hardware prefetcher cannot guess (factor rows picked by a sparse row). No effect on results.
+#[inline(always)]
+pub fn prefetch(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in row.chunks(16) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch never faults, and SSE is part of every x86-64 CPU.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr() as *const i8) };
+    }
+}
+
+/// Dot product of two equally long vectors.
+#[inline(always)]
+pub fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut acc = [0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] = fmadd::<FMA>(x[l], y[l], acc[l]);
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] = fmadd::<FMA>(*x, *y, acc[l]);
+    }
+    sum_lanes(acc)
+}
+
+/// Sum of the accumulator lanes, halving pairwise (vector adds, then a short scalar tail).
+#[inline(always)]
+fn sum_lanes(mut acc: [f32; LANES]) -> f32 {
+    let mut width = LANES / 2;
+    while width > 0 {
+        for l in 0..width {
+            acc[l] += acc[l + width];
+        }
+        width /= 2;
+    }
+    acc[0]
+}
+
+/// `y += alpha · x`.
+#[inline(always)]
+pub fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
+    debug_assert_eq!(x.len(), y.len());
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi = fmadd::<FMA>(alpha, *xi, *yi);
+    }
+}
+
+/// `out = G·x` for a symmetric `n × n` matrix `g` (row-major, `n = x.len()`).
+/// Accumulates rows of `g` scaled by entries of `x` (rows = columns by symmetry), four at a
+/// time so that `out` is loaded and stored once per four rows.
+#[inline(always)]
+pub fn sym_matvec<const FMA: bool>(g: &[f32], x: &[f32], out: &mut [f32]) {
+    let n = x.len();
+    debug_assert_eq!(g.len(), n * n);
+    out.fill(0.0);
+    let mut k = 0;
+    while k + 4 <= n {
+        let rows = &g[k * n..(k + 4) * n];
+        let (r0, rest) = rows.split_at(n);
+        let (r1, rest) = rest.split_at(n);
+        let (r2, r3) = rest.split_at(n);
+        let (x0, x1, x2, x3) = (x[k], x[k + 1], x[k + 2], x[k + 3]);
+        for j in 0..n {
+            let s = fmadd::<FMA>(x0, r0[j], fmadd::<FMA>(x1, r1[j], out[j]));
+            out[j] = fmadd::<FMA>(x2, r2[j], fmadd::<FMA>(x3, r3[j], s));
+        }
+        k += 4;
+    }
+    for k in k..n {
+        axpy::<FMA>(x[k], &g[k * n..(k + 1) * n], out);
+    }
+}
+
+/// `a += Σ w·v·vᵀ` over the `(v, w)` pairs (`a` is `dim × dim` row-major, every `v` has `dim`
+/// entries). Takes the vectors four at a time so that each row of `a` is loaded and stored once
+/// per four outer products.
+#[inline(always)]
+pub fn add_outer_products<'a, const FMA: bool>(
+    a: &mut [f32],
+    dim: usize,
+    mut vectors: impl Iterator<Item = (&'a [f32], f32)>,
+) {
+    debug_assert_eq!(a.len(), dim * dim);
+    while let Some(first) = vectors.next() {
+        // A missing vector is replaced by the first one with weight 0.
+        let (v0, w0) = first;
+        let (v1, w1) = vectors.next().unwrap_or((v0, 0.0));
+        let (v2, w2) = vectors.next().unwrap_or((v0, 0.0));
+        let (v3, w3) = vectors.next().unwrap_or((v0, 0.0));
+        let (v0, v1, v2, v3) = (&v0[..dim], &v1[..dim], &v2[..dim], &v3[..dim]);
+        for (j, row) in a.chunks_exact_mut(dim).enumerate() {
+            let (c0, c1, c2, c3) = (w0 * v0[j], w1 * v1[j], w2 * v2[j], w3 * v3[j]);
+            for k in 0..dim {
+                let s = fmadd::<FMA>(c0, v0[k], fmadd::<FMA>(c1, v1[k], row[k]));
+                row[k] = fmadd::<FMA>(c2, v2[k], fmadd::<FMA>(c3, v3[k], s));
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn gram_block_generic<const FMA: bool>(rows: &[f32], dim: usize, out: &mut [f32]) {
+    add_outer_products::<FMA>(out, dim, rows.chunks_exact(dim).map(|r| (r, 1.0)));
+}
+
+fma_dispatch!(
+    /// `out += Mᵀ·M` for the rows of `rows` (`out` is `dim × dim`).
+    fn gram_block(rows: &[f32], dim: usize, out: &mut [f32]) => gram_block_generic
+);
+
+#[inline(always)]
+fn row_norms_generic<const FMA: bool>(m: &[f32], dim: usize, out: &mut [f32]) {
+    for (o, row) in out.iter_mut().zip(m.chunks_exact(dim)) {
+        *o = dot::<FMA>(row, row).sqrt();
+    }
+}
+
+fma_dispatch!(
+    /// The Euclidean norm of each row of a row-major matrix with `dim` columns.
+    pub fn row_norms(m: &[f32], dim: usize, out: &mut [f32]) => row_norms_generic
+);
+
+/// Rows per task of [`gram`]: fixed, so that the sum is the same whatever the thread count.
+const GRAM_ROWS_PER_TASK: usize = 2048;
+
+/// The Gram matrix `MᵀM` (`dim × dim`, row-major) of a row-major matrix with `dim` columns.
+/// Partial sums over fixed row blocks are added in block order: the result does not depend on
+/// `threads`.
+pub fn gram(m: &[f32], dim: usize, threads: usize) -> Vec<f32> {
+    let blocks: Vec<&[f32]> = m.chunks(GRAM_ROWS_PER_TASK * dim).collect();
+    let partials = crate::par::map_dynamic(blocks.len(), threads, |t, _| {
+        let mut g = vec![0f32; dim * dim];
+        gram_block(blocks[t], dim, &mut g);
+        g
+    });
+    let mut g = vec![0f32; dim * dim];
+    for p in partials {
+        g.iter_mut().zip(&p).for_each(|(a, b)| *a += b);
+    }
+    g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive_dot(a: &[f32], b: &[f32]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
+    }
+
+    fn data(n: usize, salt: u32) -> Vec<f32> {
+        (0..n).map(|i| (((i as u32).wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 500.0 - 1.0).collect()
+    }
+
+    #[test]
+    fn dot_matches_naive_for_all_tail_lengths() {
+        for n in [0, 1, 7, 16, 17, 64, 70] {
+            let (a, b) = (data(n, 1), data(n, 2));
+            assert!((dot::<false>(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4);
+            assert!((dot::<true>(&a, &b) as f64 - naive_dot(&a, &b)).abs() < 1e-4);
+        }
+    }
+
+    #[test]
+    fn sym_matvec_and_gram_match_naive() {
+        let (rows, dim) = (5000, 7);
+        let m = data(rows * dim, 3);
+        let g = gram(&m, dim, 3);
+        for j in 0..dim {
+            for k in 0..dim {
+                let col = |c: usize| (0..rows).map(|r| m[r * dim + c]).collect::<Vec<_>>();
+                let expect = naive_dot(&col(j), &col(k));
+                assert!((g[j * dim + k] as f64 - expect).abs() < 1e-3 * expect.abs().max(1.0));
+            }
+        }
+        assert_eq!(g, gram(&m, dim, 1), "the thread count must not change the sum");
+        let x = data(dim, 4);
+        let mut out = vec![0f32; dim];
+        sym_matvec::<false>(&g, &x, &mut out);
+        for j in 0..dim {
+            let expect = naive_dot(&g[j * dim..(j + 1) * dim], &x);
+            assert!((out[j] as f64 - expect).abs() < 1e-3 * expect.abs().max(1.0));
+        }
+    }
+}
