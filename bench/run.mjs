@@ -97,3 +97,4 @@ function adapter() {
 
 if (!only || only === "adapter") adapter();
 if (!only || only === "mining") mining();
+if (!only || only === "factor") (await import("./factor.mjs")).factorBench();
