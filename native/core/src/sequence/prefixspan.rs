@@ -70,16 +70,24 @@ pub fn prefixspan(offsets: &[u32], items: &[u32], n_items: u32, min_count: u32, 
     let max_len = if max_len == 0 { usize::MAX } else { max_len };
     let index = Index::new(offsets, items, n_items, min_count);
 
-    // The first level is mined serially, then each first item's subtree is one parallel task.
+    // The first level is mined serially, then each first item's subtree is one parallel task,
+    // the most frequent items (the biggest subtrees, roughly) first so that no big task starts
+    // last; the parts are put back in item order.
     let n = index.decode.len();
     let (children, projections) = Miner::new(n, min_count, max_len).extend(&index, &index.sequences, max_len > 1);
-    let parts = par::map_dynamic(children.len(), threads, |k, _| {
+    let mut order: Vec<usize> = (0..children.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(children[k].support));
+    let parts = par::map_dynamic(children.len(), threads, |t, _| {
         let mut miner = Miner::new(n, min_count, max_len);
-        miner.descend(&index, &children[k], &projections);
+        miner.descend(&index, &children[order[t]], &projections);
         miner.out
     });
+    let mut in_item_order: Vec<Option<Patterns>> = (0..parts.len()).map(|_| None).collect();
+    for (t, part) in parts.into_iter().enumerate() {
+        in_item_order[order[t]] = Some(part);
+    }
     let mut out = Patterns::new();
-    for part in parts {
+    for part in in_item_order.into_iter().flatten() {
         out.append(part);
     }
     Ok(out)

@@ -7,11 +7,13 @@
 //! - A node's projected database holds, per transaction containing the itemset, the items
 //!   after its last item and the itemset's own utility there (the "prefix utility").
 //! - Identical projected transactions are merged (utilities added). Transactions are sorted
-//!   once, comparing items from the last, so identical ones sit next to each other and one
-//!   comparison with the previous transaction finds them.
+//!   once, comparing items from the last, so identical ones (and identical projections, which
+//!   are equal tails) sit next to each other: one comparison with the previous transaction
+//!   finds them. Dropping items (below) can separate a few; they then stay unmerged, which
+//!   costs time, never correctness.
 //! - Two upper bounds from one backward pass per transaction: the sub-tree utility decides
 //!   which items to extend with (primary), the local utility which items may still appear
-//!   further down (secondary); the projection then drops every item that is not secondary.
+//!   further down (secondary); the node's database then drops every item that is not secondary.
 
 use crate::error::{Code, Error, Result};
 use crate::par;
@@ -81,8 +83,8 @@ pub fn efim(
     let n = ctx.decode.len();
     let all: Vec<u32> = (0..n as u32).collect();
     // The root obeys the rule of every node: its database holds secondary items only.
-    let (primary, secondary, dropped) = Miner::new(&ctx).bounds(&ctx.db, &all);
-    if dropped {
+    let (primary, secondary) = Miner::new(&ctx).bounds(&ctx.db, &all);
+    if secondary.len() < n {
         let mut db = Db::default();
         compact(&ctx.db, &secondary, &mut vec![false; n], &mut db);
         ctx.db = db;
@@ -253,8 +255,9 @@ impl<'c> Miner<'c> {
 
     /// Sub-tree and local utility of every candidate in `db` (one backward pass per
     /// transaction); returns the candidates worth extending with (primary), those that may
-    /// still appear in an extension (secondary), and whether `db` holds any other item.
-    fn bounds(&mut self, db: &Db, candidates: &[u32]) -> (Vec<u32>, Vec<u32>, bool) {
+    /// still appear in an extension (secondary). `db` must hold candidates only: they are the
+    /// entries reset afterwards.
+    fn bounds(&mut self, db: &Db, candidates: &[u32]) -> (Vec<u32>, Vec<u32>) {
         for t in &db.txns {
             let (s, e) = (t.start as usize, t.end as usize);
             let total = t.prefix + db.utils[s..e].iter().sum::<f64>();
@@ -269,12 +272,11 @@ impl<'c> Miner<'c> {
         let floor = self.ctx.prune_below;
         let primary = candidates.iter().copied().filter(|&i| self.sub_tree[i as usize] >= floor).collect();
         let secondary = candidates.iter().copied().filter(|&i| self.local[i as usize] >= floor).collect();
-        let dropped = candidates.iter().any(|&i| self.local[i as usize] > 0.0 && self.local[i as usize] < floor);
         for &i in candidates {
             self.sub_tree[i as usize] = 0.0;
             self.local[i as usize] = 0.0;
         }
-        (primary, secondary, dropped)
+        (primary, secondary)
     }
 
     /// Explores the current itemset extended by `item`, whose parent projection is `db` and
@@ -291,9 +293,9 @@ impl<'c> Miner<'c> {
         }
         if self.prefix.len() < self.ctx.max_len && !projected.txns.is_empty() {
             let later = &secondary[secondary.partition_point(|&i| i <= item)..];
-            let (primary, secondary, dropped) = self.bounds(&projected, later);
+            let (primary, secondary) = self.bounds(&projected, later);
             if !primary.is_empty() {
-                if dropped {
+                if secondary.len() < later.len() {
                     compact(&projected, &secondary, &mut self.keep, &mut self.spare);
                     std::mem::swap(&mut projected, &mut self.spare);
                 }
