@@ -97,4 +97,5 @@ function adapter() {
 
 if (!only || only === "adapter") adapter();
 if (!only || only === "mining") mining();
+if (!only || only === "sequence") (await import("./sequence.mjs")).sequenceBench();
 if (!only || only === "factor") (await import("./factor.mjs")).factorBench();
