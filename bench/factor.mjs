@@ -2,36 +2,16 @@
 // 50k users × 10k items × 2M interactions synthetic split per user (seed 0). Both sides fit a
 // CSR built beforehand; 64 factors, 2 threads; rusket α = 4 vs implicit α = 5 on binary data
 // (the same confidence 1 + 4 = 5). Prints ratios; nothing here is asserted.
-import { spawnSync } from "node:child_process";
+import { anchorsBuild, python, timed } from "./util.mjs";
 import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const anchorsDir = path.join(here, "..", "..", "shared", "anchors");
 const rk = require("../dist/index.js");
 const pl = require("nodejs-polars");
 
 const fmt = (s) => (s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function timed(f, repeat) {
-  const runs = [];
-  let out;
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    out = f();
-    runs.push((performance.now() - t) / 1000);
-  }
-  return { seconds: median(runs), out };
-}
-
-function python(script, args, env = {}) {
-  const r = spawnSync("/usr/bin/python3", [path.join(anchorsDir, script), ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 3_600_000 });
-  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
-  return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-}
 
 /** The synthetic interactions and their per-user split, generated once into /tmp. */
 function dataset(dir) {
@@ -60,8 +40,8 @@ function load(files) {
 }
 
 export function factorBench() {
-  const dir = path.join(process.env.ANCHORS_DIR ?? "/tmp/anchors", "data");
-  const env = { PYTHONPATH: path.join(process.env.ANCHORS_DIR ?? "/tmp/anchors", "src", "implicit") };
+  const dir = path.join(anchorsBuild, "data");
+  const env = { PYTHONPATH: path.join(anchorsBuild, "src", "implicit") };
   if (!existsSync(env.PYTHONPATH)) {
     console.log("\n## Factor models\n\nskipped: implicit is not built (run ../shared/anchors/setup.sh)");
     return;

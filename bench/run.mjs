@@ -3,7 +3,8 @@
 //           ../shared/anchors are built (source /tmp/anchors/env.sh or set ANCHORS_DIR);
 //   adapter: polars long frame (online_retail) → native basket form, and the whole df.rusket.mine.
 // Usage: npm run bench [-- mining|adapter]
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { anchorsBuild, python, timed } from "./util.mjs";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -20,35 +21,17 @@ const { DATA, readBaskets } = require("./data.cjs");
 const pl = require("nodejs-polars");
 
 const only = process.argv[2];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function timeIt(f, repeat = 5) {
-  const runs = [];
-  let out;
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    out = f();
-    runs.push((performance.now() - t) / 1000);
-  }
-  return { seconds: median(runs), out };
-}
 const fmt = (s) => (s === undefined ? "–" : s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : s < 10 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(1)} s`);
 const ratio = (peer, ours) => (peer === undefined ? "–" : `${(peer / ours).toFixed(1)}×`);
 
 function anchorsEnv() {
-  const dir = process.env.ANCHORS_DIR ?? "/tmp/anchors";
-  const file = path.join(dir, "env.sh");
+  const file = path.join(anchorsBuild, "env.sh");
   if (!existsSync(file)) return undefined;
   const env = {};
   for (const m of readFileSync(file, "utf8").matchAll(/export (\w+)=["']?([^"'\n]*)["']?/g)) env[m[1]] = m[2];
   return env;
 }
 
-function python(script, args, env) {
-  const r = spawnSync("/usr/bin/python3", [path.join(here, "..", "..", "shared", "anchors", script), ...args], {
-    env: { ...process.env, ...env }, encoding: "utf8", timeout: 900_000,
-  });
-  return r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-}
 
 function mining() {
   const cases = [["retail.dat", 0.001], ["T10I4D100K.dat", 0.005], ["mushroom.dat", 0.2], ["groceries.csv", 0.001]];
@@ -61,8 +44,8 @@ function mining() {
     const baskets = readBaskets(file);
     const { spec, nTransactions } = toNative(baskets, {});
     const args = { minCount: minCount(s, nTransactions), maxLen: 0, method: 0, threads: 0 };
-    const core = timeIt(() => native("mine", spec, args), 7);
-    const full = timeIt(() => rk.mine(baskets, { minSupport: s }), 3);
+    const core = timed(() => native("mine", spec, args), 7);
+    const full = timed(() => rk.mine(baskets, { minSupport: s }), 3);
     const n = core.out.counts.length;
     const fp = spawnSync(process.execPath, [path.join(here, "peers", "node-fpgrowth.cjs"), file, String(s)], { encoding: "utf8", timeout: 600_000 });
     const nodeFp = fp.status === 0 ? JSON.parse(fp.stdout) : undefined;
@@ -86,8 +69,8 @@ function adapter() {
   const csv = zlib.gunzipSync(readFileSync(path.join(DATA, "online_retail.csv.gz")));
   const df = pl.readCSV(csv, { dtypes: { InvoiceNo: pl.Utf8, StockCode: pl.Utf8 } }).filter(pl.col("InvoiceNo").str.startsWith("C").not());
   const o = { transactionCol: "InvoiceNo", itemCol: "StockCode" };
-  const enc = timeIt(() => toNative(df, o), 7);
-  const whole = timeIt(() => df.rusket.mine({ ...o, minSupport: 0.01 }), 5);
+  const enc = timed(() => toNative(df, o), 7);
+  const whole = timed(() => df.rusket.mine({ ...o, minSupport: 0.01 }), 5);
   console.log(`\n## Adapter (online_retail, ${df.height.toLocaleString()} rows, string InvoiceNo and StockCode)\n`);
   console.log("| step | median | rows / s |");
   console.log("| --- | --- | --- |");

@@ -1,7 +1,7 @@
 // PrefixSpan (leviathan 2 %) and EFIM (foodmart, min utility 2,000) against SPMF 2.66 in one
 // run. SPMF's time is its own reported "Total time" (reading included, JVM start excluded);
 // rusket's includes handing the JS arrays to the native core. Prints ratios; asserts nothing.
-import { spawnSync } from "node:child_process";
+import { anchorsBuild, python, timed } from "./util.mjs";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -12,25 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rk = require("../dist/index.js");
 const DATA = path.join(here, "..", "data");
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function timed(f, repeat = 5) {
-  const runs = [];
-  let out;
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    out = f();
-    runs.push((performance.now() - t) / 1000);
-  }
-  return { seconds: median(runs), out };
-}
-
-function spmf(args) {
-  const r = spawnSync("/usr/bin/python3", [path.join(here, "..", "..", "shared", "anchors", "spmf_bench.py"), ...args, "--repeat", "3"], {
-    env: { ...process.env, SPMF_CP: path.join(process.env.ANCHORS_DIR ?? "/tmp/anchors", "spmf", "classes") }, encoding: "utf8", timeout: 1_800_000,
-  });
-  const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
-  return line ? JSON.parse(line) : undefined;
-}
+const spmf = (args) => python("spmf_bench.py", [...args, "--repeat", "3"], { SPMF_CP: path.join(anchorsBuild, "spmf", "classes") })[0];
 
 export function sequenceBench() {
   const leviathan = readFileSync(path.join(DATA, "leviathan.txt"), "utf8").trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number).filter((x) => x >= 0));
@@ -42,7 +24,7 @@ export function sequenceBench() {
   }
   const ps = timed(() => rk.prefixspan(leviathan, { minSupport: 0.02 }));
   const hu = timed(() => rk.hupm(transactions, utilities, { minUtility: 2000 }));
-  const have = existsSync(path.join(process.env.ANCHORS_DIR ?? "/tmp/anchors", "spmf", "classes"));
+  const have = existsSync(path.join(anchorsBuild, "spmf", "classes"));
   const sp = have ? spmf(["PrefixSpan", path.join(DATA, "leviathan.txt"), "0.02"]) : undefined;
   const se = have ? spmf(["EFIM", path.join(DATA, "foodmart_utility.txt"), "2000"]) : undefined;
   const row = (name, ours, n, peer) =>
