@@ -129,7 +129,7 @@ impl Builder {
     /// `slot` at the count and returns the elements' start.
     fn vector_header(&mut self, slot: Slot, n: usize, align: usize) -> usize {
         let align = align.max(4);
-        while (self.buf.len() + 4) % align != 0 {
+        while !(self.buf.len() + 4).is_multiple_of(align) {
             self.buf.push(0);
         }
         let pos = self.buf.len();

@@ -1,7 +1,7 @@
 //! Writes result columns as an Arrow IPC stream (Arrow columnar format, metadata version V5),
 //! so JavaScript can turn a whole native result into a nodejs-polars DataFrame
 //! (`pl.readIPCStream`) or an apache-arrow Table (`tableFromIPC`) in one call, without
-//! touching rows one by one.
+//! touching rows one by one. (`pl.readIPC` wants the IPC *file* format and refuses a stream.)
 //!
 //! A stream is: the schema message, one record-batch message, the end-of-stream marker. Each
 //! message is `0xFFFFFFFF`, the metadata length, the FlatBuffer metadata (`Message.fbs`,
@@ -25,9 +25,52 @@ pub enum Column<'a> {
     I64(Vec<i64>),
     Bool(Vec<bool>),
     /// UTF-8 strings: value i is data[offsets[i]..offsets[i+1]]
-    Utf8 { offsets: Vec<i32>, data: Vec<u8> },
+    Utf8 {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
     /// Variable-length lists: row i is child[offsets[i]..offsets[i+1]]
-    List { offsets: Vec<i32>, child: Box<Column<'a>> },
+    List {
+        offsets: Vec<i32>,
+        child: Box<Column<'a>>,
+    },
+    /// Strings given by code, written as `Utf8` like [`gather_utf8`], but copied straight
+    /// into the stream instead of into a column first.
+    Labels(Labels<'a>),
+}
+
+/// Strings given as codes into a list of labels: value i is label `codes[i]`, where label j is
+/// `label_data[label_offsets[j]..label_offsets[j+1]]`.
+#[derive(Clone, Copy)]
+pub struct Labels<'a> {
+    pub codes: &'a [u32],
+    pub label_offsets: &'a [i32],
+    pub label_data: &'a [u8],
+}
+
+impl<'a> Labels<'a> {
+    /// Each value's text, in order.
+    fn texts(self) -> impl Iterator<Item = &'a [u8]> {
+        self.codes.iter().map(move |&c| {
+            let c = c as usize;
+            &self.label_data[self.label_offsets[c] as usize..self.label_offsets[c + 1] as usize]
+        })
+    }
+
+    /// The total length of the texts; panics beyond the 2 GiB that 32-bit offsets address.
+    fn text_len(self) -> usize {
+        let len = self.texts().map(<[u8]>::len).sum();
+        assert!(len <= i32::MAX as usize, "gathered strings exceed the 2 GiB of 32-bit offsets");
+        len
+    }
+
+    /// The `Utf8` offsets of the texts: 0, then the end of each (rows + 1 entries).
+    fn offsets(self) -> impl Iterator<Item = i32> + 'a {
+        std::iter::once(0).chain(self.texts().scan(0i32, |end, t| {
+            *end += t.len() as i32;
+            Some(*end)
+        }))
+    }
 }
 
 impl Column<'_> {
@@ -40,6 +83,7 @@ impl Column<'_> {
             Column::I32(v) => v.len(),
             Column::I64(v) => v.len(),
             Column::Bool(v) => v.len(),
+            Column::Labels(labels) => labels.codes.len(),
             Column::Utf8 { offsets, .. } | Column::List { offsets, .. } => {
                 assert!(!offsets.is_empty(), "offsets hold rows + 1 entries, so at least [0]");
                 offsets.len() - 1
@@ -64,7 +108,7 @@ impl Column<'_> {
             Column::U32(_) => int(32, false),
             Column::I32(_) => int(32, true),
             Column::I64(_) => int(64, true),
-            Column::Utf8 { .. } => (5, vec![]),
+            Column::Utf8 { .. } | Column::Labels(_) => (5, vec![]),
             Column::Bool(_) => (6, vec![]),
             Column::List { .. } => (12, vec![]),
         }
@@ -76,7 +120,8 @@ impl Column<'_> {
 /// `UInt32`, `Int32`, `Int64`, `Bool`, `Utf8` (32-bit offsets), `List<child>` with child field
 /// name "item"; every field is declared non-nullable.
 ///
-/// Panics if the columns differ in length or a `Utf8`/`List` column has no offsets.
+/// Panics if the columns differ in length, or a `Utf8`/`List` column has no offsets or offsets
+/// past its data.
 pub fn write_stream(columns: &[(&str, Column)]) -> Vec<u8> {
     let rows = columns.first().map_or(0, |(_, c)| c.len());
     for (name, c) in columns {
@@ -96,24 +141,15 @@ pub fn write_stream(columns: &[(&str, Column)]) -> Vec<u8> {
 }
 
 /// Gathers labels by code into a `Utf8` column: value i is label `codes[i]`, where label j is
-/// `label_data[label_offsets[j]..label_offsets[j+1]]`.
+/// `label_data[label_offsets[j]..label_offsets[j+1]]`. (`Column::Labels` writes the same
+/// column without building it.)
 ///
 /// Panics if a code has no label or the gathered text exceeds 2 GiB (32-bit offsets).
 pub fn gather_utf8(codes: &[u32], label_offsets: &[i32], label_data: &[u8]) -> Column<'static> {
-    let label = |c: u32| label_offsets[c as usize] as usize..label_offsets[c as usize + 1] as usize;
-    let mut offsets = Vec::with_capacity(codes.len() + 1);
-    offsets.push(0);
-    let mut end = 0usize;
-    for &c in codes {
-        end += label(c).len();
-        offsets.push(end as i32);
-    }
-    assert!(end <= i32::MAX as usize, "gathered strings exceed the 2 GiB of 32-bit offsets");
-    let mut data = Vec::with_capacity(end);
-    for &c in codes {
-        data.extend_from_slice(&label_data[label(c)]);
-    }
-    Column::Utf8 { offsets, data }
+    let labels = Labels { codes, label_offsets, label_data };
+    let mut data = Vec::with_capacity(labels.text_len());
+    labels.texts().for_each(|t| data.extend_from_slice(t));
+    Column::Utf8 { offsets: labels.offsets().collect(), data }
 }
 
 /// Continuation marker and a zero metadata length.
@@ -136,12 +172,7 @@ fn message(header_type: u8, body_length: usize) -> (Builder, Slot) {
     let (mut b, root) = Builder::new();
     let slots = b.table(
         root,
-        &[
-            (0, Value::I16(V5)),
-            (1, Value::U8(header_type)),
-            (2, Value::Offset),
-            (3, Value::I64(body_length as i64)),
-        ],
+        &[(0, Value::I16(V5)), (1, Value::U8(header_type)), (2, Value::Offset), (3, Value::I64(body_length as i64))],
     );
     (b, slots[0])
 }
@@ -206,29 +237,65 @@ fn i64_pairs(pairs: impl Iterator<Item = (usize, usize)>) -> Vec<u8> {
 struct Body<'a> {
     /// Each node's length; no node has nulls.
     nodes: Vec<usize>,
-    buffers: Vec<Cow<'a, [u8]>>,
+    buffers: Vec<Buffer<'a>>,
+}
+
+/// One buffer of the body: bytes at hand, or labels gathered while the body is written.
+enum Buffer<'a> {
+    Bytes(Cow<'a, [u8]>),
+    LabelOffsets(Labels<'a>),
+    /// The labels' texts and their total length.
+    LabelTexts(Labels<'a>, usize),
+}
+
+impl Buffer<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Buffer::Bytes(b) => b.len(),
+            Buffer::LabelOffsets(labels) => 4 * (labels.codes.len() + 1),
+            Buffer::LabelTexts(_, len) => *len,
+        }
+    }
+
+    fn write_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Buffer::Bytes(b) => out.extend_from_slice(b),
+            Buffer::LabelOffsets(labels) => labels.offsets().for_each(|o| out.extend_from_slice(&o.to_le_bytes())),
+            Buffer::LabelTexts(labels, _) => labels.texts().for_each(|t| out.extend_from_slice(t)),
+        }
+    }
 }
 
 impl<'a> Body<'a> {
     fn add(&mut self, column: &'a Column) {
         self.nodes.push(column.len());
-        self.buffers.push(Cow::Borrowed(&[])); // validity: absent, no nulls
+        self.bytes(&[]); // validity: absent, no nulls
         match column {
-            Column::F64(v) => self.buffers.push(Cow::Borrowed(bytes_of(v))),
-            Column::F32(v) => self.buffers.push(Cow::Borrowed(bytes_of(v))),
-            Column::U32(v) => self.buffers.push(Cow::Borrowed(bytes_of(v))),
-            Column::I32(v) => self.buffers.push(Cow::Borrowed(bytes_of(v))),
-            Column::I64(v) => self.buffers.push(Cow::Borrowed(bytes_of(v))),
-            Column::Bool(v) => self.buffers.push(Cow::Owned(pack_bits(v))),
+            Column::F64(v) => self.bytes(bytes_of(v)),
+            Column::F32(v) => self.bytes(bytes_of(v)),
+            Column::U32(v) => self.bytes(bytes_of(v)),
+            Column::I32(v) => self.bytes(bytes_of(v)),
+            Column::I64(v) => self.bytes(bytes_of(v)),
+            Column::Bool(v) => self.buffers.push(Buffer::Bytes(Cow::Owned(pack_bits(v)))),
             Column::Utf8 { offsets, data } => {
-                self.buffers.push(Cow::Borrowed(bytes_of(offsets)));
-                self.buffers.push(Cow::Borrowed(data));
+                assert!(offsets[offsets.len() - 1] as usize <= data.len(), "string offsets end within the data");
+                self.bytes(bytes_of(offsets));
+                self.bytes(data);
+            }
+            Column::Labels(labels) => {
+                self.buffers.push(Buffer::LabelOffsets(*labels));
+                self.buffers.push(Buffer::LabelTexts(*labels, labels.text_len()));
             }
             Column::List { offsets, child } => {
-                self.buffers.push(Cow::Borrowed(bytes_of(offsets)));
+                assert!(offsets[offsets.len() - 1] as usize <= child.len(), "list offsets end within the child");
+                self.bytes(bytes_of(offsets));
                 self.add(child);
             }
         }
+    }
+
+    fn bytes(&mut self, bytes: &'a [u8]) {
+        self.buffers.push(Buffer::Bytes(Cow::Borrowed(bytes)));
     }
 
     /// Each buffer's offset in the body: buffers follow each other, each padded to 8 bytes.
@@ -246,7 +313,7 @@ impl<'a> Body<'a> {
 
     fn write_to(&self, out: &mut Vec<u8>) {
         for b in &self.buffers {
-            out.extend_from_slice(b);
+            b.write_to(out);
             out.resize(out.len() + (b.len().next_multiple_of(8) - b.len()), 0);
         }
     }
@@ -268,10 +335,7 @@ fn bytes_of<T: Plain>(values: &[T]) -> &[u8] {
 
 /// Arrow's bit-packed booleans: value i is bit i % 8 of byte i / 8.
 fn pack_bits(values: &[bool]) -> Vec<u8> {
-    values
-        .chunks(8)
-        .map(|chunk| chunk.iter().enumerate().fold(0u8, |byte, (i, &v)| byte | ((v as u8) << i)))
-        .collect()
+    values.chunks(8).map(|chunk| chunk.iter().enumerate().fold(0u8, |byte, (i, &v)| byte | ((v as u8) << i))).collect()
 }
 
 #[cfg(test)]
@@ -323,11 +387,16 @@ mod tests {
         let ids = [7u32, 8, 9];
         let columns = [
             ("id", Column::U32(&ids)),
-            ("items", Column::List { offsets: vec![0, 2, 2, 3], child: Box::new(gather_utf8(&[0, 1, 0], &[0, 1, 3], b"abc")) }),
+            (
+                "items",
+                Column::List {
+                    offsets: vec![0, 2, 2, 3],
+                    child: Box::new(gather_utf8(&[0, 1, 0], &[0, 1, 3], b"abc")),
+                },
+            ),
             ("ok", Column::Bool(vec![true, false, true])),
         ];
-        let stream = write_stream(&columns);
-        stream
+        write_stream(&columns)
     }
 
     #[test]
@@ -357,7 +426,8 @@ mod tests {
         assert_eq!(i64_at(meta, field(meta, batch, 0).unwrap()), 3);
 
         let (n, first) = vector(meta, batch, 1);
-        let nodes: Vec<(i64, i64)> = (0..n).map(|i| (i64_at(meta, first + 16 * i), i64_at(meta, first + 16 * i + 8))).collect();
+        let nodes: Vec<(i64, i64)> =
+            (0..n).map(|i| (i64_at(meta, first + 16 * i), i64_at(meta, first + 16 * i + 8))).collect();
         assert_eq!(nodes, [(3, 0), (3, 0), (3, 0), (3, 0)]); // id, items, item, ok
 
         let (n, first) = vector(meta, batch, 2);
@@ -370,10 +440,19 @@ mod tests {
             .collect();
         let le = |v: &[i32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
         let expect: [&[u8]; 9] = [
-            &[], &[7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0], // id: validity, values
-            &[], &le(&[0, 2, 2, 3]),                       // items: validity, list offsets
-            &[], &le(&[0, 1, 3, 4]), b"abca",              // item: validity, string offsets, bytes
-            &[], &[0b101],                                 // ok: validity, bits
+            // id: validity, values
+            &[],
+            &[7, 0, 0, 0, 8, 0, 0, 0, 9, 0, 0, 0],
+            // items: validity, list offsets
+            &[],
+            &le(&[0, 2, 2, 3]),
+            // item: validity, string offsets, bytes
+            &[],
+            &le(&[0, 1, 3, 4]),
+            b"abca",
+            // ok: validity, bits
+            &[],
+            &[0b101],
         ];
         assert_eq!(buffers, expect);
         assert_eq!(body.len(), [16, 16, 16, 8, 8].iter().sum::<usize>());
@@ -401,12 +480,33 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "list offsets end within the child")]
+    fn list_offsets_past_the_child_are_refused() {
+        write_stream(&[("l", Column::List { offsets: vec![0, 3], child: Box::new(Column::U32(&[1, 2])) })]);
+    }
+
+    /// Codes into the labels "foo", "", "ébar".
+    const CODES: [u32; 4] = [2, 0, 2, 1];
+    const LABEL_OFFSETS: [i32; 4] = [0, 3, 3, 8];
+    const LABEL_DATA: &[u8] = "fooébar".as_bytes();
+
+    #[test]
     fn gather_copies_each_label_per_code() {
-        let Column::Utf8 { offsets, data } = gather_utf8(&[2, 0, 2, 1], &[0, 3, 3, 8], "fooébar".as_bytes()) else {
-            unreachable!()
-        };
+        let Column::Utf8 { offsets, data } = gather_utf8(&CODES, &LABEL_OFFSETS, LABEL_DATA) else { unreachable!() };
         assert_eq!(offsets, [0, 5, 8, 13, 13]);
         assert_eq!(data, "ébarfooébar".as_bytes());
+    }
+
+    #[test]
+    fn labels_write_the_same_bytes_as_a_gathered_column() {
+        let labels = Labels { codes: &CODES, label_offsets: &LABEL_OFFSETS, label_data: LABEL_DATA };
+        let list = |child| Column::List { offsets: vec![0, 1, 1, 4], child: Box::new(child) };
+        let gathered = write_stream(&[
+            ("s", gather_utf8(&CODES[..3], &LABEL_OFFSETS, LABEL_DATA)),
+            ("l", list(gather_utf8(&CODES, &LABEL_OFFSETS, LABEL_DATA))),
+        ]);
+        let labels_3 = Labels { codes: &CODES[..3], ..labels };
+        assert_eq!(write_stream(&[("s", Column::Labels(labels_3)), ("l", list(Column::Labels(labels)))]), gathered);
     }
 
     #[test]
