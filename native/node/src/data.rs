@@ -63,72 +63,85 @@ enum Labels {
     Num { values: &'static [f64], integer: bool },
 }
 
+impl Labels {
+    fn len(&self) -> usize {
+        match self {
+            Labels::Utf8 { offsets, .. } => offsets.len() - 1,
+            Labels::Num { values, .. } => values.len(),
+        }
+    }
+
+    /// `out[i] = label[codes[i]]` as a column.
+    fn gather<'a>(&'a self, codes: &'a [u32]) -> Column<'a> {
+        match self {
+            Labels::Utf8 { offsets, data } => Column::Labels(arrow_ipc::Labels { codes, label_offsets: offsets, label_data: data }),
+            Labels::Num { values, integer: true } => Column::I64(codes.iter().map(|&c| values[c as usize] as i64).collect()),
+            Labels::Num { values, .. } => Column::F64Owned(codes.iter().map(|&c| values[c as usize]).collect()),
+        }
+    }
+}
+
+fn utf8_values(v: &Val) -> JsResult<(Vec<i32>, Vec<u8>)> {
+    let mut offsets = vec![0i32];
+    let mut data = Vec::new();
+    for s in v.items()? {
+        data.extend_from_slice(s.string()?.as_bytes());
+        offsets.push(data.len() as i32);
+    }
+    Ok((offsets, data))
+}
+
 fn read_labels(c: &Val) -> JsResult<Labels> {
     let labels = c.get("labels")?;
     if let Ok(values) = labels.slice::<f64>() {
         return Ok(Labels::Num { values, integer: c.get("integer")?.bool_or(false)? });
     }
-    let mut offsets = vec![0i32];
-    let mut data = Vec::new();
-    for l in labels.items()? {
-        data.extend_from_slice(l.string()?.as_bytes());
-        offsets.push(data.len() as i32);
-    }
+    let (offsets, data) = utf8_values(&labels)?;
     Ok(Labels::Utf8 { offsets, data })
 }
 
-/// A column read from JS: either ready, or owned f64 values the writer borrows later.
-enum Built {
-    Ready(Column<'static>),
-    F64(Vec<f64>),
-    ListF64 { offsets: Vec<i32>, values: Vec<f64> },
-}
-
-
-fn gather(labels: &Labels, codes: &[u32]) -> JsResult<Built> {
-    let n = match labels {
-        Labels::Utf8 { offsets, .. } => offsets.len() - 1,
-        Labels::Num { values, .. } => values.len(),
-    };
-    if let Some(&bad) = codes.iter().find(|&&c| c as usize >= n) {
-        return Err(JsError::invalid(format!("label code {bad} outside {n} labels")));
-    }
-    Ok(match labels {
-        Labels::Utf8 { offsets, data } => Built::Ready(arrow_ipc::gather_utf8(codes, offsets, data)),
-        Labels::Num { values, integer: true } => Built::Ready(Column::I64(codes.iter().map(|&c| values[c as usize] as i64).collect())),
-        Labels::Num { values, .. } => Built::F64(codes.iter().map(|&c| values[c as usize]).collect()),
-    })
+/// One column as JS described it (`IpcColumn` in src/native.ts), read on the main thread.
+enum Spec {
+    F64(&'static [f64]),
+    F32(&'static [f32]),
+    U32(&'static [u32]),
+    I32(&'static [i32]),
+    Bool(&'static [u8]),
+    Utf8(Vec<i32>, Vec<u8>),
+    Label { codes: &'static [u32], labels: Labels },
+    LabelList { offsets: &'static [u32], codes: &'static [u32], labels: Labels },
+    Vector { values: &'static [f32], dim: usize },
 }
 
 fn offsets_i32(offsets: &[u32]) -> Vec<i32> {
     offsets.iter().map(|&o| o as i32).collect()
 }
 
-fn read_column(c: &Val) -> JsResult<(String, Built)> {
+fn read_spec(c: &Val) -> JsResult<(String, Spec)> {
     let name = c.get("name")?.string()?;
-    let col = Built::Ready(match c.get("type")?.string()?.as_str() {
-        "f64" => Column::F64(c.get("values")?.slice()?),
-        "f32" => Column::F32(c.get("values")?.slice()?),
-        "u32" => Column::U32(c.get("values")?.slice()?),
-        "i32" => Column::I32(c.get("values")?.slice()?),
-        "bool" => Column::Bool(c.get("values")?.slice::<u8>()?.iter().map(|&v| v != 0).collect()),
-        "utf8" => {
-            let mut offsets = vec![0i32];
-            let mut data = Vec::new();
-            for v in c.get("values")?.items()? {
-                data.extend_from_slice(v.string()?.as_bytes());
-                offsets.push(data.len() as i32);
-            }
-            Column::Utf8 { offsets, data }
+    let checked = |codes: &'static [u32], labels: Labels| -> JsResult<(&'static [u32], Labels)> {
+        match codes.iter().find(|&&k| k as usize >= labels.len()) {
+            Some(bad) => Err(JsError::invalid(format!("column {name}: label code {bad} outside {} labels", labels.len()))),
+            None => Ok((codes, labels)),
         }
-        "label" => return Ok((name, gather(&read_labels(c)?, c.get("codes")?.slice()?)?)),
+    };
+    let spec = match c.get("type")?.string()?.as_str() {
+        "f64" => Spec::F64(c.get("values")?.slice()?),
+        "f32" => Spec::F32(c.get("values")?.slice()?),
+        "u32" => Spec::U32(c.get("values")?.slice()?),
+        "i32" => Spec::I32(c.get("values")?.slice()?),
+        "bool" => Spec::Bool(c.get("values")?.slice()?),
+        "utf8" => {
+            let (offsets, data) = utf8_values(&c.get("values")?)?;
+            Spec::Utf8(offsets, data)
+        }
+        "label" => {
+            let (codes, labels) = checked(c.get("codes")?.slice()?, read_labels(c)?)?;
+            Spec::Label { codes, labels }
+        }
         "labelList" => {
-            let offsets = offsets_i32(c.get("offsets")?.slice()?);
-            return Ok((name, match gather(&read_labels(c)?, c.get("codes")?.slice()?)? {
-                Built::Ready(child) => Built::Ready(Column::List { offsets, child: Box::new(child) }),
-                Built::F64(values) => Built::ListF64 { offsets, values },
-                Built::ListF64 { .. } => unreachable!("labels gather to flat columns"),
-            }));
+            let (codes, labels) = checked(c.get("codes")?.slice()?, read_labels(c)?)?;
+            Spec::LabelList { offsets: c.get("offsets")?.slice()?, codes, labels }
         }
         "vector" => {
             let values: &'static [f32] = c.get("values")?.slice()?;
@@ -136,39 +149,36 @@ fn read_column(c: &Val) -> JsResult<(String, Built)> {
             if dim == 0 || values.len() % dim != 0 {
                 return Err(JsError::invalid(format!("vector column {name}: {} values are not rows of {dim}", values.len())));
             }
-            let offsets = (0..=values.len() / dim).map(|i| (i * dim) as i32).collect();
-            Column::List { offsets, child: Box::new(Column::F32(values)) }
+            Spec::Vector { values, dim }
         }
         other => return Err(JsError::invalid(format!("unknown column type {other}"))),
-    });
-    Ok((name, col))
+    };
+    Ok((name, spec))
+}
+
+impl Spec {
+    fn column(&self) -> Column<'_> {
+        match self {
+            Spec::F64(v) => Column::F64(v),
+            Spec::F32(v) => Column::F32(v),
+            Spec::U32(v) => Column::U32(v),
+            Spec::I32(v) => Column::I32(v),
+            Spec::Bool(v) => Column::Bool(v.iter().map(|&x| x != 0).collect()),
+            Spec::Utf8(offsets, data) => Column::Utf8 { offsets: offsets.clone(), data: data.clone() },
+            Spec::Label { codes, labels } => labels.gather(codes),
+            Spec::LabelList { offsets, codes, labels } => Column::List { offsets: offsets_i32(offsets), child: Box::new(labels.gather(codes)) },
+            Spec::Vector { values, dim } => {
+                let offsets = (0..=values.len() / dim).map(|i| (i * dim) as i32).collect();
+                Column::List { offsets, child: Box::new(Column::F32(values)) }
+            }
+        }
+    }
 }
 
 fn arrow_ipc_export(args: &[Val]) -> JsResult<Job> {
-    let columns = arg(args, 0)?.items()?.iter().map(read_column).collect::<JsResult<Vec<_>>>()?;
+    let specs = arg(args, 0)?.items()?.iter().map(read_spec).collect::<JsResult<Vec<_>>>()?;
     Ok(Box::new(move || {
-        // Owned f64 values first, so that the columns below can borrow them.
-        let mut store: Vec<Vec<f64>> = Vec::new();
-        let mut parts = Vec::new();
-        for (name, built) in columns {
-            parts.push(match built {
-                Built::Ready(c) => (name, Some(c), None),
-                Built::F64(v) => { store.push(v); (name, None, Some((store.len() - 1, None))) }
-                Built::ListF64 { offsets, values } => { store.push(values); (name, None, Some((store.len() - 1, Some(offsets)))) }
-            });
-        }
-        let named: Vec<(&str, Column)> = parts
-            .iter_mut()
-            .map(|(name, ready, owned)| {
-                let col = match (ready.take(), owned.take()) {
-                    (Some(c), _) => c,
-                    (None, Some((i, None))) => Column::F64(&store[i]),
-                    (None, Some((i, Some(offsets)))) => Column::List { offsets, child: Box::new(Column::F64(&store[i])) },
-                    (None, None) => unreachable!("every part is ready or owned"),
-                };
-                (name.as_str(), col)
-            })
-            .collect();
+        let named: Vec<(&str, Column)> = specs.iter().map(|(n, s)| (n.as_str(), s.column())).collect();
         Ok(Out::U8(arrow_ipc::write_stream(&named)))
     }))
 }

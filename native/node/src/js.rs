@@ -178,7 +178,6 @@ impl Val {
 
 /// A result on its way to JavaScript.
 pub enum Out {
-    Undefined,
     Num(f64),
     Bool(bool),
     Str(String),
@@ -235,7 +234,6 @@ impl Out {
     pub unsafe fn to_js(self, env: napi_env) -> JsResult<napi_value> {
         let mut out = ptr::null_mut();
         match self {
-            Out::Undefined => check(napi_get_undefined(env, &mut out), "undefined")?,
             Out::Num(v) => check(napi_create_double(env, v, &mut out), "number")?,
             Out::Bool(v) => check(napi_get_boolean(env, v, &mut out), "boolean")?,
             Out::Str(s) => out = js_string(env, &s)?,

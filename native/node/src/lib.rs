@@ -10,6 +10,7 @@ mod factor;
 mod mining;
 mod misc;
 mod sequence;
+mod embed;
 
 use ffi::{napi_env, napi_value};
 
@@ -20,7 +21,7 @@ pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_va
     if std::env::var_os("RUSKET_DEBUG").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
     }
-    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS, sequence::EXPORTS, factor::EXPORTS] {
+    for table in [misc::EXPORTS, data::EXPORTS, mining::EXPORTS, sequence::EXPORTS, factor::EXPORTS, embed::EXPORTS] {
         export::register(env, exports, table);
     }
     exports

@@ -19,6 +19,8 @@ const _: () = assert!(cfg!(target_endian = "little"), "arrow_ipc assumes a littl
 /// One column of a result; every column of a stream has the same number of rows.
 pub enum Column<'a> {
     F64(&'a [f64]),
+    /// f64 values the column owns (e.g. numeric labels gathered by code)
+    F64Owned(Vec<f64>),
     F32(&'a [f32]),
     U32(&'a [u32]),
     I32(&'a [i32]),
@@ -78,6 +80,7 @@ impl Column<'_> {
     pub fn len(&self) -> usize {
         match self {
             Column::F64(v) => v.len(),
+            Column::F64Owned(v) => v.len(),
             Column::F32(v) => v.len(),
             Column::U32(v) => v.len(),
             Column::I32(v) => v.len(),
@@ -103,7 +106,7 @@ impl Column<'_> {
         // Precision enum: HALF = 0, SINGLE = 1, DOUBLE = 2.
         let float = |precision: i16| (FLOATING_POINT, vec![(0, Value::I16(precision))]);
         match self {
-            Column::F64(_) => float(2),
+            Column::F64(_) | Column::F64Owned(_) => float(2),
             Column::F32(_) => float(1),
             Column::U32(_) => int(32, false),
             Column::I32(_) => int(32, true),
@@ -272,6 +275,7 @@ impl<'a> Body<'a> {
         self.bytes(&[]); // validity: absent, no nulls
         match column {
             Column::F64(v) => self.bytes(bytes_of(v)),
+            Column::F64Owned(v) => self.bytes(bytes_of(v)),
             Column::F32(v) => self.bytes(bytes_of(v)),
             Column::U32(v) => self.bytes(bytes_of(v)),
             Column::I32(v) => self.bytes(bytes_of(v)),
