@@ -238,18 +238,19 @@ impl Miner {
                 *c += 1;
             }
         }
-        touched.sort_unstable();
-        let mut children = Vec::new();
+        let min_count = self.min_count;
+        let mut frequent: Vec<(u32, u32)> = touched
+            .drain(..)
+            .filter_map(|item| Some((item, std::mem::take(&mut count[item as usize]))).filter(|&(_, c)| c >= min_count))
+            .collect();
+        frequent.sort_unstable();
+        let mut children = Vec::with_capacity(frequent.len());
         let mut at = 0;
-        for &item in touched.iter() {
-            let support = std::mem::take(&mut count[item as usize]);
-            if support >= self.min_count {
-                self.slot[item as usize] = children.len() as u32;
-                children.push(Child { item, support, projection: at..at });
-                at += support as usize;
-            }
+        for (k, &(item, support)) in frequent.iter().enumerate() {
+            self.slot[item as usize] = k as u32;
+            children.push(Child { item, support, projection: at..at });
+            at += support as usize;
         }
-        touched.clear();
         if !project {
             return (children, Vec::new());
         }
