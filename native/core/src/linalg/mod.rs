@@ -9,6 +9,7 @@
 
 pub mod cholesky;
 pub mod gemm;
+pub mod pca;
 
 /// Width of the accumulator arrays: two AVX registers, so the reduction chains are short.
 const LANES: usize = 16;
