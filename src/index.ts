@@ -33,5 +33,9 @@ export {
 } from "./recommend/functions";
 export { trainTestSplit, evaluate, type SplitOptions, type EvaluateOptions, type RankingMetric } from "./recommend/evaluate";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
+export { PCA, type PcaOptions, type PcaSolver } from "./embed/pca";
+export { project, Projection, type ProjectOptions, type ProjectionPlotOptions } from "./embed/projection";
+export { Figure, plotRules, plotTopK, type Trace, type Layout, type HtmlDisplay, type PlotRulesOptions, type PlotTopKOptions } from "./embed/figure";
+export { rulesToGraph, type RulesToGraphOptions } from "./embed/graph";
 
 installAccessor();
