@@ -82,3 +82,4 @@ if (!only || only === "adapter") adapter();
 if (!only || only === "mining") mining();
 if (!only || only === "sequence") (await import("./sequence.mjs")).sequenceBench();
 if (!only || only === "factor") (await import("./factor.mjs")).factorBench();
+if (!only || only === "pca") (await import("./pca.mjs")).pcaBench();
