@@ -124,7 +124,8 @@ impl Rng {
 fn random_databases_match_exhaustive_enumeration() {
     let mut rng = Rng(0x2545f4914f6cdd1d);
     for round in 0..40 {
-        let n_items = 1 + rng.next(5) as u32;
+        // Small alphabets and, every other round, alphabets larger than the projections.
+        let n_items = if round % 2 == 0 { 1 + rng.next(5) as u32 } else { 10 + rng.next(30) as u32 };
         let lists: Vec<Vec<u32>> =
             (0..1 + rng.next(12)).map(|_| (0..rng.next(8)).map(|_| rng.next(n_items as u64) as u32).collect()).collect();
         let s = Seqs::from_lists(&lists, n_items);

@@ -228,22 +228,7 @@ impl Miner {
     /// The frequent one-item extensions of the pattern whose projection is `proj`, items
     /// ascending, and (when `project`) their projections, one after the other in one buffer.
     fn extend(&mut self, index: &Index, proj: &[Suffix], project: bool) -> (Vec<Child>, Vec<Suffix>) {
-        let (count, touched) = (&mut self.count[..], &mut self.touched);
-        for suffix in proj {
-            for &item in &index.last_item[suffix.first as usize..suffix.end as usize] {
-                let c = &mut count[item as usize];
-                if *c == 0 {
-                    touched.push(item);
-                }
-                *c += 1;
-            }
-        }
-        let min_count = self.min_count;
-        let mut frequent: Vec<(u32, u32)> = touched
-            .drain(..)
-            .filter_map(|item| Some((item, std::mem::take(&mut count[item as usize]))).filter(|&(_, c)| c >= min_count))
-            .collect();
-        frequent.sort_unstable();
+        let frequent = self.count(index, proj);
         let mut children = Vec::with_capacity(frequent.len());
         let mut at = 0;
         for (k, &(item, support)) in frequent.iter().enumerate() {
@@ -276,11 +261,42 @@ impl Miner {
         (children, buffer)
     }
 
+    /// The items held by at least `min_count` suffixes of `proj`, with that number, ascending.
+    fn count(&mut self, index: &Index, proj: &[Suffix]) -> Vec<(u32, u32)> {
+        let (count, touched, min_count) = (&mut self.count[..], &mut self.touched, self.min_count);
+        let runs = proj.iter().map(|x| &index.last_item[x.first as usize..x.end as usize]);
+        // Every suffix holds an item: when the alphabet is not much larger than the projection,
+        // reading all counters afterwards is cheaper than noting which ones were touched.
+        if count.len() <= 4 * proj.len() {
+            runs.for_each(|run| run.iter().for_each(|&item| count[item as usize] += 1));
+            let frequent = count.iter().enumerate().filter(|&(_, &c)| c >= min_count).map(|(i, &c)| (i as u32, c)).collect();
+            count.fill(0);
+            return frequent;
+        }
+        for run in runs {
+            for &item in run {
+                let c = &mut count[item as usize];
+                if *c == 0 {
+                    touched.push(item);
+                }
+                *c += 1;
+            }
+        }
+        let mut frequent: Vec<(u32, u32)> = touched
+            .drain(..)
+            .map(|item| (item, std::mem::take(&mut count[item as usize])))
+            .filter(|&(_, c)| c >= min_count)
+            .collect();
+        frequent.sort_unstable();
+        frequent
+    }
+
     /// Reports the current pattern extended by `child`, then everything that grows from it.
     fn descend(&mut self, index: &Index, child: &Child, projections: &[Suffix]) {
         self.prefix.push(index.decode[child.item as usize]);
         self.out.push(&self.prefix, child.support);
-        if self.prefix.len() < self.max_len {
+        // Fewer non-empty suffixes than `min_count`: no extension can be frequent.
+        if self.prefix.len() < self.max_len && child.projection.len() >= self.min_count as usize {
             let project = self.prefix.len() + 1 < self.max_len;
             let (children, buffer) = self.extend(index, &projections[child.projection.clone()], project);
             for grandchild in &children {
