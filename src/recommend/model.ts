@@ -11,6 +11,7 @@ import { threadCount } from "../mining/support";
 import { readInteractions, type InteractionColumns } from "./interactions";
 import { loadModel, saveModel } from "./persist";
 import { exportItemFactors, exportUserFactors, type ExportOptions } from "./functions";
+import { project, type Projection } from "../embed/projection";
 
 /** Options of {@link FactorModel.recommendItems}. */
 export interface RecommendOptions {
@@ -119,6 +120,21 @@ export abstract class FactorModel {
     const m = make(header.params);
     m.state = state;
     return m;
+  }
+
+  /**
+   * The latent space projected by PCA (rows L2-normalised first unless `normalize: false`), with
+   * labels: `.plot()` draws it as an interactive 3D (or 2D) Plotly figure.
+   * @example
+   * ```ts
+   * model.pca(3).plot({ title: "ALS latent item space" }).show();
+   * ```
+   */
+  pca(nComponents = 3, o: { of?: "items" | "users"; normalize?: boolean } = {}): Projection {
+    const of = o.of ?? "items";
+    if (of !== "items" && of !== "users") throw new RusketError("INVALID_ARGUMENT", `of must be "items" or "users", got ${JSON.stringify(o.of)}`);
+    const [m, labels] = of === "items" ? [this.itemFactors, this.itemLabels] : [this.userFactors, this.userLabels];
+    return project(m, labels, { nComponents, normalize: o.normalize ?? true, threads: this.threads || undefined });
   }
 
   /**

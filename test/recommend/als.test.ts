@@ -123,3 +123,27 @@ describe("BPR", () => {
     expect(right / total).toBeGreaterThan(0.9);
   });
 });
+
+describe("model.pca", () => {
+  it("projects the normalised item (or user) factors with their labels, ready to plot", () => {
+    const { frame } = planted();
+    const model = rk.ALS.fromTransactions(frame, { userCol: "user", itemCol: "item", factors: 8, iterations: 5 });
+    const p = model.pca(3);
+    expect(p.labels).toEqual(model.itemLabels);
+    expect([p.coords.rows, p.coords.cols]).toEqual([model.itemLabels.length, 3]);
+    // the same as PCA of the L2-normalised factors, done by hand
+    const V = model.itemFactors;
+    const normed = Array.from({ length: V.rows }, (_, r) => {
+      const row = Array.from(V.data.subarray(r * V.cols, (r + 1) * V.cols));
+      const norm = Math.hypot(...row);
+      return row.map((x) => x / norm);
+    });
+    const direct = new rk.PCA({ nComponents: 3 }).fitTransform(normed) as number[][];
+    direct.forEach((row, r) => row.forEach((x, j) => expect(p.coords.data[r * 3 + j]).toBeCloseTo(x, 4)));
+    const users = model.pca(2, { of: "users", normalize: false });
+    expect(users.labels).toEqual(model.userLabels);
+    const fig = p.plot({ title: "items" });
+    expect((fig.data[0] as { x: number[] }).x.length).toBe(model.itemLabels.length);
+    expect(() => model.pca(3, { of: "things" as "items" })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+  });
+});
