@@ -87,7 +87,7 @@ const FULL_MAX_COLS: usize = 500;
 const OVERSAMPLES: usize = 10;
 /// Rows per task of the passes over the data: fixed, so that sums do not depend on `threads`.
 const ROWS_PER_TASK: usize = 4096;
-/// Rows centred into one cache-resident `f64` block before the covariance kernel runs on it.
+/// Rows centred into one cache-resident `f64` block before a kernel runs on them.
 const BLOCK_ROWS: usize = 64;
 /// Covariance tile: `TILE_I` rows × `TILE_J` columns of `XᵀX` held in registers.
 const TILE_I: usize = 4;
@@ -182,6 +182,16 @@ fn center<T: Sample>(row: &[T], mean: &[f64], out: &mut [f64]) {
     }
 }
 
+/// Centres the rows of `rows` into consecutive rows of `width` (≥ `mean.len()`) values of
+/// `block`, leaving any padding past `mean.len()` alone; returns the number of rows.
+fn center_rows<T: Sample>(rows: &[T], mean: &[f64], width: usize, block: &mut [f64]) -> usize {
+    let cols = mean.len();
+    for (row, out) in rows.chunks_exact(cols).zip(block.chunks_exact_mut(width)) {
+        center(row, mean, out);
+    }
+    rows.len() / cols
+}
+
 /// `a·b + c`, fused (one rounding) in the FMA build.
 #[inline(always)]
 fn fmadd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
@@ -245,10 +255,7 @@ fn covariance<T: Sample>(x: &[T], cols: usize, mean: &[f64], threads: usize) -> 
         let mut acc = vec![0f64; width * width];
         let mut block = vec![0f64; BLOCK_ROWS * width];
         for rows in tasks[t].chunks(BLOCK_ROWS * cols) {
-            let n = rows.len() / cols;
-            for (row, out) in rows.chunks_exact(cols).zip(block.chunks_exact_mut(width)) {
-                center(row, mean, out);
-            }
+            let n = center_rows(rows, mean, width, &mut block);
             syrk_block(&block[..n * width], width, &mut acc);
         }
         acc
@@ -453,15 +460,19 @@ fma_dispatch!(
 );
 
 #[inline(always)]
-fn project_row_generic<const FMA: bool>(centered: &[f64], basis: &[f64], out: &mut [f64]) {
-    for (o, b) in out.iter_mut().zip(basis.chunks_exact(centered.len())) {
-        *o = dot_generic::<FMA>(centered, b);
+fn project_rows_generic<const FMA: bool>(centered: &[f64], cols: usize, basis: &[f64], out: &mut [f64]) {
+    let l = basis.len() / cols;
+    for (row, o) in centered.chunks_exact(cols).zip(out.chunks_exact_mut(l)) {
+        for (oj, b) in o.iter_mut().zip(basis.chunks_exact(cols)) {
+            *oj = dot_generic::<FMA>(row, b);
+        }
     }
 }
 
 fma_dispatch!(
-    /// `out[j] = centered · basis_j` for the rows `basis_j` of `basis`.
-    fn project_row(centered: &[f64], basis: &[f64], out: &mut [f64]) => project_row_generic
+    /// `out_r[j] = centered_r · basis_j` for the rows `centered_r` of `centered` and `basis_j` of
+    /// `basis` (both `cols` long); `out` is row-major.
+    fn project_rows(centered: &[f64], cols: usize, basis: &[f64], out: &mut [f64]) => project_rows_generic
 );
 
 #[inline(always)]
@@ -482,11 +493,11 @@ fn project<T: Sample>(x: &[T], mean: &[f64], basis: &[f64], threads: usize) -> V
     let l = basis.len() / cols;
     let mut out = vec![0f64; x.len() / cols * l];
     par::for_each_chunk_mut(&mut out, ROWS_PER_TASK * l, threads, |t, chunk| {
-        let mut centered = vec![0f64; cols];
-        let rows = x[t * ROWS_PER_TASK * cols..].chunks_exact(cols);
-        for (row, o) in rows.zip(chunk.chunks_exact_mut(l)) {
-            center(row, mean, &mut centered);
-            project_row(&centered, basis, o);
+        let mut block = vec![0f64; BLOCK_ROWS * cols];
+        let rows = &x[t * ROWS_PER_TASK * cols..][..chunk.len() / l * cols];
+        for (rows, o) in rows.chunks(BLOCK_ROWS * cols).zip(chunk.chunks_mut(BLOCK_ROWS * l)) {
+            let n = center_rows(rows, mean, cols, &mut block);
+            project_rows(&block[..n * cols], cols, basis, o);
         }
     });
     out
