@@ -5,6 +5,7 @@ pub mod arrow_ipc;
 pub mod error;
 pub mod factor;
 pub mod linalg;
+pub mod mining;
 pub mod par;
 pub mod sequence;
 pub mod utility;
