@@ -68,7 +68,7 @@ pub fn efim(
     max_len: usize,
     threads: usize,
 ) -> Result<HighUtility> {
-    if !(min_utility > 0.0) {
+    if min_utility.is_nan() || min_utility <= 0.0 {
         return Err(Error::invalid(format!("minUtility must be a number > 0, got {min_utility}")));
     }
     if utilities.len() != items.len() {
