@@ -20,6 +20,7 @@ for nb in notebooks/*.ipynb; do
   if JUPYTER_PATH="$JUPYTER_DIR/share/jupyter" /usr/bin/python3 -m jupyter nbconvert --to notebook --execute \
       --ExecutePreprocessor.kernel_name=tslab --ExecutePreprocessor.timeout=1200 \
       --output-dir /tmp/rusket-executed "$nb" >/tmp/rusket-nb-"$name".log 2>&1 \
+    && /usr/bin/python3 scripts/strip-figures.py "/tmp/rusket-executed/$name.ipynb" \
     && /usr/bin/python3 -m jupyter nbconvert --to markdown --output-dir cookbook "/tmp/rusket-executed/$name.ipynb" >>/tmp/rusket-nb-"$name".log 2>&1; then
     echo "pass $name" >> "$results"
     echo "[cookbook] ok   $name ($(( $(date +%s) - start )) s) → cookbook/$name.md"
