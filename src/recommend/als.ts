@@ -69,6 +69,9 @@ export class ALS extends FactorModel {
   params(): Record<string, unknown> { return { ...this.o }; }
 
   /** @internal */
+  protected get verbose(): boolean { return this.o.verbose; }
+
+  /** @internal */
   protected fitNative(m: Interactions, async: boolean): Fitted | Promise<Fitted> {
     const args = { ...this.o, cholesky: this.o.solver === "cholesky", threads: this.threads };
     return async ? nativeAsync("alsFit", m, args) : native("alsFit", m, args);

@@ -54,6 +54,9 @@ export class BPR extends FactorModel {
   params(): Record<string, unknown> { return { ...this.o }; }
 
   /** @internal */
+  protected get verbose(): boolean { return this.o.verbose; }
+
+  /** @internal */
   protected fitNative(m: Interactions, async: boolean): Fitted | Promise<Fitted> {
     const args = { ...this.o, threads: this.threads };
     return async ? nativeAsync("bprFit", m, args) : native("bprFit", m, args);

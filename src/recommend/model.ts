@@ -76,7 +76,14 @@ export abstract class FactorModel {
   }
 
   /** @internal */
-  protected adopt(read: ReturnType<typeof readInteractions>, f: Fitted): this {
+  protected adopt(read: ReturnType<typeof readInteractions>, f: Fitted, start: number): this {
+    // The native core prints each iteration live on stderr; a notebook does not show a native
+    // stderr, so there the lines are printed (with the losses) once the fit is done.
+    if (this.verbose && !process.stderr.isTTY) {
+      const seconds = (performance.now() - start) / 1000;
+      f.loss.forEach((loss, i) => console.log(`${this.kind.toUpperCase()} iteration ${i + 1}/${f.loss.length}: loss ${loss.toFixed(6)}`));
+      console.log(`${this.kind.toUpperCase()} fitted in ${seconds.toFixed(3)} s (${(seconds / Math.max(1, f.loss.length)).toFixed(3)} s per iteration)`);
+    }
     const width = f.user.length / read.userLabels.length;
     this.state = {
       user: f.user, item: f.item, width, userLabels: read.userLabels, itemLabels: read.itemLabels,
@@ -93,14 +100,19 @@ export abstract class FactorModel {
    */
   fit(data: unknown, o: InteractionColumns = {}): this {
     const read = readInteractions(data, o);
-    return this.adopt(read, this.fitNative(read.matrix, false) as Fitted);
+    const start = performance.now();
+    return this.adopt(read, this.fitNative(read.matrix, false) as Fitted, start);
   }
 
   /** {@link FactorModel.fit} off the main thread. */
   async fitAsync(data: unknown, o: InteractionColumns = {}): Promise<this> {
     const read = readInteractions(data, o);
-    return this.adopt(read, await this.fitNative(read.matrix, true));
+    const start = performance.now();
+    return this.adopt(read, await this.fitNative(read.matrix, true), start);
   }
+
+  /** @internal Whether `verbose` was asked for. */
+  protected abstract get verbose(): boolean;
 
   /**
    * Writes the model to a file (versioned, checksummed); `ALS.load` / `BPR.load` read it back.

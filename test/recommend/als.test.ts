@@ -1,5 +1,5 @@
 // ALS and BPR: planted structure, solvers, determinism, degenerate input, labels, filters.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as fs from "node:fs";
 import * as pl from "nodejs-polars";
 import * as rk from "../../src/index";
@@ -145,5 +145,21 @@ describe("model.pca", () => {
     const fig = p.plot({ title: "items" });
     expect((fig.data[0] as { x: number[] }).x.length).toBe(model.itemLabels.length);
     expect(() => model.pca(3, { of: "things" as "items" })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+  });
+});
+
+describe("verbose", () => {
+  it("prints one line per iteration with its loss, and the time", () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const { frame } = planted();
+      const model = rk.ALS.fromTransactions(frame, { userCol: "user", itemCol: "item", factors: 2, iterations: 4, verbose: true });
+      const lines = log.mock.calls.map((c) => String(c[0]));
+      expect(lines.filter((l) => /^ALS iteration \d\/4: loss \d/.test(l)).length).toBe(4);
+      expect(lines.some((l) => /^ALS fitted in [\d.]+ s/.test(l))).toBe(true);
+      expect(model.loss.length).toBe(4);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
