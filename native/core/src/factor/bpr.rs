@@ -3,17 +3,20 @@
 //! with, by SGD on the log-likelihood `ln σ(x_u·(y_i − y_j))` of sampled triples (user,
 //! positive item i, negative item j).
 //!
-//! - Positives are the stored cells with a value > 0 (the values themselves are ignored); an
-//!   epoch draws as many (user, positive) pairs as there are positives, uniformly.
+//! - Positives are the stored cells with a value > 0 (the values themselves are ignored). An
+//!   epoch visits the users in a fresh random order and takes one step per positive of each,
+//!   so a user's factors and row stay in cache during its steps (sampling (user, positive)
+//!   pairs at random instead costs several cache misses per step, for the same expectation).
 //! - Negatives are drawn uniformly from all items and redrawn while they are one of the
 //!   user's positives (binary search in the sorted CSR row).
 //! - Item bias: the item factors carry one extra column, the bias, and the user factors a
 //!   matching column fixed at 1, so `x_u·y_i` is the full score. [`bpr_fit`] therefore returns
 //!   `factors + 1` columns.
-//! - Hogwild (Niu et al. 2011): the workers update the shared factors without locks; a lost
-//!   update now and then does not hurt SGD. The factors are stored as atomics with relaxed
-//!   loads and stores (plain moves on x86), which makes the races defined behaviour. With one
-//!   thread the fit is deterministic for a seed; with several it is not (update order varies).
+//! - Hogwild (Niu et al. 2011): the workers take blocks of users (each user's factors belong
+//!   to one worker) and update the shared item factors without locks; a lost update now and
+//!   then does not hurt SGD. Item factors are accessed as atomics with relaxed loads and stores
+//!   (plain moves on x86), which makes the races defined behaviour. With one thread the fit is
+//!   deterministic for a seed; with several it is not (the interleaving varies).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
@@ -21,6 +24,7 @@ use std::time::Instant;
 use super::rng::SplitMix64;
 use super::{check_fit_input, check_non_negative, report_progress, Csr, CsrRef, Factors};
 use crate::error::{Error, Result};
+use crate::linalg::{self, fma_dispatch};
 use crate::par;
 
 /// Settings of [`bpr_fit`].
@@ -53,8 +57,10 @@ impl Default for BprOptions {
     }
 }
 
-/// Redraws of a negative before the sample is skipped (a user who has almost every item).
+/// Redraws of a negative before the step is skipped (a user who has almost every item).
 const NEGATIVE_TRIES: usize = 32;
+/// Users per parallel task.
+const USERS_PER_TASK: usize = 256;
 
 /// Fits BPR to a users × items matrix. Factors start uniform in `(−0.5, 0.5)/factors`
 /// (item biases at 0, user bias columns at 1); users and items without positives keep zero
@@ -71,25 +77,22 @@ pub fn bpr_fit(ui: CsrRef, o: &BprOptions) -> Result<Factors> {
     }
     let width = o.factors + 1;
     let (mut user, mut item) = initial_factors(&positives, o.factors, o.seed);
-    let owner: Vec<u32> = (0..positives.rows)
-        .flat_map(|u| std::iter::repeat_n(u as u32, positives.as_ref().row_indices(u).len()))
-        .collect();
+    let mut order: Vec<u32> = (0..positives.rows as u32).filter(|&u| !positives.as_ref().row_indices(u as usize).is_empty()).collect();
 
-    let threads = par::num_threads(o.threads);
     let start = Instant::now();
     let mut loss = Vec::with_capacity(o.iterations);
     {
         let shared = Shared { user: as_atomic(&mut user), item: as_atomic(&mut item), width };
-        let data = Data { positives: positives.as_ref(), owner: &owner };
         for epoch in 0..o.iterations {
-            let samples = owner.len();
-            let stats = par::map_dynamic(threads, threads, |w, _| {
-                let count = samples / threads + usize::from(w < samples % threads);
-                let mut rng = SplitMix64::stream(o.seed, (epoch * threads + w) as u64 + 1);
-                run_samples(&shared, &data, count, &mut rng, o)
+            let epoch_seed = o.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            shuffle(&mut order, &mut SplitMix64::stream(epoch_seed, 0));
+            let blocks: Vec<&[u32]> = order.chunks(USERS_PER_TASK).collect();
+            let stats = par::map_dynamic(blocks.len(), o.threads, |t, _| {
+                let mut rng = SplitMix64::stream(epoch_seed, t as u64 + 1);
+                run_users(&shared, positives.as_ref(), blocks[t], &mut rng, o)
             });
-            let (total, used) = stats.iter().fold((0.0, 0), |(l, n), s| (l + s.0, n + s.1));
-            let value = if used > 0 { total / used as f64 } else { 0.0 };
+            let (total, steps) = stats.iter().fold((0.0, 0), |(l, n), s| (l + s.0, n + s.1));
+            let value = if steps > 0 { total / steps as f64 } else { 0.0 };
             loss.push(value);
             if o.verbose {
                 report_progress("BPR epoch", epoch, o.iterations, value, start);
@@ -163,55 +166,74 @@ impl Shared<'_> {
     }
 }
 
-/// The positives and, for each of them, its user.
-struct Data<'a> {
-    positives: CsrRef<'a>,
-    owner: &'a [u32],
+/// Fisher–Yates.
+fn shuffle(v: &mut [u32], rng: &mut SplitMix64) {
+    for k in (1..v.len()).rev() {
+        v.swap(k, rng.below(k + 1));
+    }
 }
 
-/// `count` SGD steps on random triples; returns (Σ −ln σ(x_uij), steps done).
-fn run_samples(shared: &Shared, data: &Data, count: usize, rng: &mut SplitMix64, o: &BprOptions) -> (f64, usize) {
+fma_dispatch!(
+    /// One SGD step per positive of each of `users`; returns (Σ −ln σ(x_uij), steps done).
+    fn run_users(shared: &Shared, positives: CsrRef<'_>, users: &[u32], rng: &mut SplitMix64, o: &BprOptions) -> (f64, usize) => run_users_generic
+);
+
+#[inline(always)]
+fn run_users_generic<const FMA: bool>(shared: &Shared, positives: CsrRef, users: &[u32], rng: &mut SplitMix64, o: &BprOptions) -> (f64, usize) {
     let width = shared.width;
+    let factors = width - 1;
     let (lr, reg) = (o.learning_rate, o.regularization);
-    let n_items = data.positives.cols;
     let mut x = vec![0f32; width];
     let mut yi = vec![0f32; width];
     let mut yj = vec![0f32; width];
-    let (mut total, mut used) = (0f64, 0usize);
-    for _ in 0..count {
-        let k = rng.below(data.owner.len());
-        let u = data.owner[k] as usize;
-        let i = data.positives.indices[k] as usize;
-        let seen = data.positives.row_indices(u);
-        let Some(j) = (0..NEGATIVE_TRIES)
-            .map(|_| rng.below(n_items))
-            .find(|&j| seen.binary_search(&(j as u32)).is_err())
-        else {
-            continue;
-        };
-        let (xr, ir, jr) = (Shared::row(shared.user, u, width), Shared::row(shared.item, i, width), Shared::row(shared.item, j, width));
-        Shared::load(xr, &mut x);
-        Shared::load(ir, &mut yi);
-        Shared::load(jr, &mut yj);
-        let score: f32 = x.iter().zip(yi.iter().zip(&yj)).map(|(a, (b, c))| a * (b - c)).sum();
-        // z = σ(−x_uij), the gradient scale of ln σ(x_uij).
-        let z = 1.0 / (1.0 + score.exp());
-        total += softplus(-score as f64);
-        used += 1;
-        // The last column is the bias: fixed at 1 for users, updated like a factor for items.
-        for f in 0..width {
-            let (xf, df) = (x[f], yi[f] - yj[f]);
-            if f + 1 < width {
-                x[f] += lr * (z * df - reg * xf);
-            }
-            yi[f] += lr * (z * xf - reg * yi[f]);
-            yj[f] += lr * (-z * xf - reg * yj[f]);
+    let (mut total, mut steps) = (0f64, 0usize);
+    for (k, &u) in users.iter().enumerate() {
+        if let Some(&next) = users.get(k + 1) {
+            linalg::prefetch(Shared::row(shared.user, next as usize, width));
+            linalg::prefetch(positives.row_indices(next as usize));
         }
-        Shared::store(xr, &x);
-        Shared::store(ir, &yi);
-        Shared::store(jr, &yj);
+        let seen = positives.row_indices(u as usize);
+        // Only this task updates this user: keep its factors local until its steps are done.
+        let user_row = Shared::row(shared.user, u as usize, width);
+        Shared::load(user_row, &mut x);
+        // Each step's negative is drawn one step ahead, so that its row can be prefetched.
+        let mut next_negative = draw_negative(seen, positives.cols, rng);
+        for (step, &i) in seen.iter().enumerate() {
+            let negative = next_negative;
+            next_negative = draw_negative(seen, positives.cols, rng);
+            for ahead in seen.get(step + 1).into_iter().chain(next_negative.as_ref()) {
+                linalg::prefetch(Shared::row(shared.item, *ahead as usize, width));
+            }
+            let Some(j) = negative else { continue };
+            let (ir, jr) = (Shared::row(shared.item, i as usize, width), Shared::row(shared.item, j as usize, width));
+            Shared::load(ir, &mut yi);
+            Shared::load(jr, &mut yj);
+            let score = linalg::dot::<FMA>(&x, &yi) - linalg::dot::<FMA>(&x, &yj);
+            // z = σ(−x_uij), the gradient scale of ln σ(x_uij).
+            let z = 1.0 / (1.0 + score.exp());
+            total += softplus(-score as f64);
+            steps += 1;
+            let rows = x[..factors].iter_mut().zip(&mut yi[..factors]).zip(&mut yj[..factors]);
+            for ((xf, yif), yjf) in rows {
+                let (xv, iv, jv) = (*xf, *yif, *yjf);
+                *xf += lr * (z * (iv - jv) - reg * xv);
+                *yif += lr * (z * xv - reg * iv);
+                *yjf -= lr * (z * xv + reg * jv);
+            }
+            // The bias column: the user's stays 1, the items' learn like a factor.
+            yi[factors] += lr * (z - reg * yi[factors]);
+            yj[factors] -= lr * (z + reg * yj[factors]);
+            Shared::store(ir, &yi);
+            Shared::store(jr, &yj);
+        }
+        Shared::store(user_row, &x);
     }
-    (total, used)
+    (total, steps)
+}
+
+/// A uniformly drawn item that is not in `seen`, or None after [`NEGATIVE_TRIES`] draws.
+fn draw_negative(seen: &[u32], n_items: usize, rng: &mut SplitMix64) -> Option<u32> {
+    (0..NEGATIVE_TRIES).map(|_| rng.below(n_items) as u32).find(|j| seen.binary_search(j).is_err())
 }
 
 /// `ln(1 + eᵗ)` without overflow.

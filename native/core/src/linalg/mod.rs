@@ -6,6 +6,8 @@
 //! The default x86-64 target only has SSE2. Hot loops are therefore written once, generic over
 //! `const FMA: bool` and `#[inline(always)]`, and [`fma_dispatch!`] compiles each entry point
 //! twice: with AVX2+FMA (chosen at run time when the CPU has them) and for the baseline.
+//! Those generic kernels are crate-private: `FMA = true` is only sound inside code that
+//! `fma_dispatch!` compiled for AVX2+FMA.
 
 pub mod cholesky;
 pub mod gemm;
@@ -47,7 +49,7 @@ pub(crate) use fma_dispatch;
 
 /// `a·b + c`, fused (one rounding) in the FMA build.
 #[inline(always)]
-pub fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+pub(crate) fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA {
         a.mul_add(b, c)
     } else {
@@ -58,23 +60,31 @@ pub fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
 /// Asks the CPU to start loading `row` into the cache: a hint for rows read in an order the
 /// hardware prefetcher cannot guess (factor rows picked by a sparse row). No effect on results.
 #[inline(always)]
-pub fn prefetch(row: &[f32]) {
+pub(crate) fn prefetch<T>(row: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    for line in row.chunks(16) {
+    {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: a prefetch never faults, and SSE is part of every x86-64 CPU.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr() as *const i8) };
+        let bytes = row.as_ptr() as *const i8;
+        for offset in (0..std::mem::size_of_val(row)).step_by(64) {
+            // SAFETY: the address is inside `row`; a prefetch never faults, and SSE is part of
+            // every x86-64 CPU.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(bytes.add(offset)) };
+        }
     }
 }
 
 /// Dot product of two equally long vectors.
 #[inline(always)]
-pub fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
     debug_assert_eq!(a.len(), b.len());
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: `FMA = true` only in code compiled for AVX2+FMA (see `fma_dispatch!`).
+        return unsafe { dot_avx2(a, b) };
+    }
     let mut acc = [0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
+    let ((ca, ra), (cb, rb)) = (a.as_chunks::<LANES>(), b.as_chunks::<LANES>());
+    for (x, y) in ca.iter().zip(cb) {
         for l in 0..LANES {
             acc[l] = fmadd::<FMA>(x[l], y[l], acc[l]);
         }
@@ -83,6 +93,29 @@ pub fn dot<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
         acc[l] = fmadd::<FMA>(*x, *y, acc[l]);
     }
     sum_lanes(acc)
+}
+
+/// [`dot`] with explicit AVX2 instructions: for rows of a multiple of 16 entries the compiler
+/// vectorised the portable loop only two lanes wide in some callers.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let (mut s0, mut s1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let mut k = 0;
+    // SAFETY (loads): k + 16 <= n, within both slices.
+    while k + 16 <= n {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(k)), _mm256_loadu_ps(pb.add(k)), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(k + 8)), _mm256_loadu_ps(pb.add(k + 8)), s1);
+        k += 16;
+    }
+    let s = _mm256_add_ps(s0, s1);
+    let q = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
+    let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    let q = _mm_add_ss(q, _mm_movehdup_ps(q));
+    a[k..n].iter().zip(&b[k..n]).fold(_mm_cvtss_f32(q), |t, (x, y)| x.mul_add(*y, t))
 }
 
 /// Sum of the accumulator lanes, halving pairwise (vector adds, then a short scalar tail).
@@ -100,7 +133,7 @@ fn sum_lanes(mut acc: [f32; LANES]) -> f32 {
 
 /// `y += alpha · x`.
 #[inline(always)]
-pub fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
+pub(crate) fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
     debug_assert_eq!(x.len(), y.len());
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi = fmadd::<FMA>(alpha, *xi, *yi);
@@ -111,7 +144,7 @@ pub fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
 /// Accumulates rows of `g` scaled by entries of `x` (rows = columns by symmetry), four at a
 /// time so that `out` is loaded and stored once per four rows.
 #[inline(always)]
-pub fn sym_matvec<const FMA: bool>(g: &[f32], x: &[f32], out: &mut [f32]) {
+pub(crate) fn sym_matvec<const FMA: bool>(g: &[f32], x: &[f32], out: &mut [f32]) {
     let n = x.len();
     debug_assert_eq!(g.len(), n * n);
     out.fill(0.0);
@@ -137,7 +170,7 @@ pub fn sym_matvec<const FMA: bool>(g: &[f32], x: &[f32], out: &mut [f32]) {
 /// entries). Takes the vectors four at a time so that each row of `a` is loaded and stored once
 /// per four outer products.
 #[inline(always)]
-pub fn add_outer_products<'a, const FMA: bool>(
+pub(crate) fn add_outer_products<'a, const FMA: bool>(
     a: &mut [f32],
     dim: usize,
     mut vectors: impl Iterator<Item = (&'a [f32], f32)>,
