@@ -26,6 +26,7 @@ impl Baskets {
         }
         check_row_count(txn.len())?;
         let mut offsets = vec![0u32; n_txn as usize + 1];
+        let (mut grouped, mut last) = (true, 0);
         for (&t, &i) in txn.iter().zip(item) {
             if t >= n_txn {
                 return Err(Error::invalid(format!("transaction code {t} is not below n_txn = {n_txn}")));
@@ -34,15 +35,15 @@ impl Baskets {
                 return Err(Error::invalid(format!("item code {i} is not below n_items = {n_items}")));
             }
             offsets[t as usize + 1] += 1;
+            grouped &= t >= last;
+            last = t;
         }
         prefix_sum(&mut offsets);
-        let mut fill = offsets[..n_txn as usize].to_vec();
-        let mut items = vec![0u32; txn.len()];
-        for (&t, &i) in txn.iter().zip(item) {
-            let slot = &mut fill[t as usize];
-            items[*slot as usize] = i;
-            *slot += 1;
-        }
+        let mut items = if grouped || txn.len() <= BLOCK_ITEMS {
+            scatter(txn.iter().copied().zip(item.iter().copied()), &offsets, txn.len())
+        } else {
+            scatter_in_blocks(txn, item, &offsets)
+        };
         normalize(&mut offsets, &mut items);
         Ok(Baskets { offsets, items, n_items })
     }
@@ -116,6 +117,39 @@ fn check_row_count(rows: usize) -> Result<()> {
         return Err(Error::invalid(format!("{rows} basket entries exceed the limit of {}", u32::MAX)));
     }
     Ok(())
+}
+
+/// Items per block of baskets in [`scatter_in_blocks`]: the block's part of the output and
+/// its fill pointers stay in L2.
+const BLOCK_ITEMS: usize = 1 << 15;
+
+/// Places each (basket, item) row at its basket's next free slot.
+fn scatter(rows: impl Iterator<Item = (u32, u32)>, offsets: &[u32], n_rows: usize) -> Vec<u32> {
+    let mut fill = offsets[..offsets.len() - 1].to_vec();
+    let mut items = vec![0u32; n_rows];
+    for (t, i) in rows {
+        let slot = &mut fill[t as usize];
+        items[*slot as usize] = i;
+        *slot += 1;
+    }
+    items
+}
+
+/// [`scatter`] for rows in random basket order: writing straight to the baskets would miss
+/// the cache on every row, so rows first go to their block of baskets (a few hundred
+/// sequential streams), then are placed within the block, which stays in cache.
+fn scatter_in_blocks(txn: &[u32], item: &[u32], offsets: &[u32]) -> Vec<u32> {
+    let n = offsets.len() - 1;
+    let per_block = (BLOCK_ITEMS * n / txn.len().max(1)).max(1);
+    let shift = usize::BITS - 1 - per_block.leading_zeros();
+    let mut cursor: Vec<u32> = (0..=(n >> shift)).map(|k| offsets[(k << shift).min(n)]).collect();
+    let mut staged = vec![0u64; txn.len()];
+    for (&t, &i) in txn.iter().zip(item) {
+        let c = &mut cursor[t as usize >> shift];
+        staged[*c as usize] = (t as u64) << 32 | i as u64;
+        *c += 1;
+    }
+    scatter(staged.into_iter().map(|r| ((r >> 32) as u32, r as u32)), offsets, txn.len())
 }
 
 /// Turns per-basket counts stored at `offsets[b + 1]` into offsets.
