@@ -17,8 +17,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[setup] npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` from the lock file: npm 11's `npm ci` rejects this lock file for the optional
+  # per-platform packages of @napi-rs/cli's dependencies, a lock it wrote itself.
+  echo "[setup] npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 # Notebooks and examples import the package by its name.
 ln -sfn .. node_modules/rusket
