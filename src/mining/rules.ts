@@ -104,9 +104,13 @@ export function associationRules(freq: unknown, o: RuleOptions = {}): any {
   const minThreshold = o.minThreshold ?? 0.8;
   if (typeof minThreshold !== "number" || Number.isNaN(minThreshold))
     throw new RusketError("INVALID_ARGUMENT", `minThreshold must be a number, got ${String(o.minThreshold)}`);
-  const known = recall<ItemsetsMeta>(freq);
-  if (known && o.numItemsets !== undefined && o.numItemsets !== known.nTransactions)
-    throw new RusketError("INVALID_ARGUMENT", `numItemsets is ${o.numItemsets}, but these itemsets were mined from ${known.nTransactions} transactions`);
+  let known = recall<ItemsetsMeta>(freq);
+  if (known && o.numItemsets !== undefined) {
+    // An explicit count wins: it may include empty baskets that a long table cannot hold.
+    check(Number.isInteger(o.numItemsets) && o.numItemsets >= known.nTransactions,
+      `numItemsets must be a whole number ≥ the ${known.nTransactions} transactions these itemsets were mined from, got ${o.numItemsets}`);
+    known = { ...known, nTransactions: o.numItemsets };
+  }
   const meta = known ?? decode(freq, o.numItemsets);
   const kind = known ? undefined : (meta as ReturnType<typeof decode>).kind;
   const rules = native("associationRules", meta.sets, meta.nTransactions, {

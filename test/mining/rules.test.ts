@@ -40,9 +40,13 @@ describe("groceries at support 0.001, confidence 0.5", () => {
   });
 
   it("keeps the rules whose confidence is exactly the threshold", () => {
-    const rules = rk.associationRules(freq, { minThreshold: 0.5, singleConsequent: true, format: "records" }) as Rule[];
-    // 482 candidate rules sit exactly at 0.5: computed from counts, none is lost to rounding.
+    // 482 candidate rules (452 with one consequent) sit exactly at 0.5: computed from counts, none is lost to rounding.
+    const rules = rk.associationRules(freq, { minThreshold: 0.5, format: "records" }) as Rule[];
     expect(rules.filter((r) => r.confidence === 0.5).length).toBe(482);
+    const below = rk.associationRules(freq, { minThreshold: 0.4999, format: "records" }) as Rule[];
+    expect(below.filter((r) => r.confidence === 0.5).length).toBe(482);
+    const single = rk.associationRules(freq, { minThreshold: 0.5, singleConsequent: true, format: "records" }) as Rule[];
+    expect(single.filter((r) => r.confidence === 0.5).length).toBe(452);
   });
 
   it("restricts antecedent and consequent items while generating", () => {
@@ -133,5 +137,17 @@ describe("metrics against hand-computed values", () => {
     expect(so.length).toBe(2);
     expect(so[0].support).toBeCloseTo(0.6, 12);
     expect(Number.isNaN(so[0].confidence)).toBe(true);
+  });
+});
+
+describe("numItemsets", () => {
+  it("an explicit count includes empty baskets a long table cannot hold", () => {
+    // 4 baskets with items plus 1 empty one: a ⇒ b has support 2/5, not 2/4
+    const freq = rk.mine(pl.DataFrame({ t: [1, 1, 2, 2, 3, 4], i: ["a", "b", "a", "b", "a", "c"] }), { transactionCol: "t", itemCol: "i", minSupport: 1, format: "records" });
+    const r = (rk.associationRules(freq, { numItemsets: 5, minThreshold: 0 }) as Rule[]).find((x) => key(x.antecedents) === key(["a"]) && key(x.consequents) === key(["b"]))!;
+    expect(r.support).toBeCloseTo(0.4, 12);
+    expect(r.antecedentSupport).toBeCloseTo(0.6, 12);
+    expect(r.confidence).toBeCloseTo(2 / 3, 12);
+    expect(() => rk.associationRules(freq, { numItemsets: 3 })).toThrowError(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
   });
 });

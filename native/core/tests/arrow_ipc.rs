@@ -11,7 +11,7 @@ const OUT_DIR: &str = "/tmp/rusket-ipc";
 /// The column's type in the JSON, which the JS check maps to the dtypes polars and arrow show.
 fn kind(c: &Column) -> String {
     match c {
-        Column::F64(_) => "f64".into(),
+        Column::F64(_) | Column::F64Owned(_) => "f64".into(),
         Column::F32(_) => "f32".into(),
         Column::U32(_) => "u32".into(),
         Column::I32(_) => "i32".into(),
@@ -41,6 +41,7 @@ fn json_value(c: &Column, i: usize) -> String {
     let span = |o: &[i32]| o[i] as usize..o[i + 1] as usize;
     match c {
         Column::F64(v) => format!("{:?}", v[i]),
+        Column::F64Owned(v) => format!("{:?}", v[i]),
         Column::F32(v) => format!("{:?}", v[i]),
         Column::U32(v) => v[i].to_string(),
         Column::I32(v) => v[i].to_string(),
