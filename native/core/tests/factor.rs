@@ -386,6 +386,13 @@ fn bad_inputs_are_reported_with_their_codes() {
     }
     let bpr = BprOptions { learning_rate: 0.0, ..BprOptions::default() };
     assert_eq!(bpr_fit(ok.as_ref(), &bpr).unwrap_err().code, Code::InvalidArgument);
+    // top-k reads only the listed users' rows of `exclude`, and checks those.
+    let (user, item) = (vec![0.5f32; 2 * 2], vec![0.5f32; 4 * 2]);
+    let exclude = Csr { indptr: vec![0, 1, 3], indices: vec![2, 3, 1], data: vec![1.0; 3], rows: 2, cols: 4 };
+    assert!(top_k(&user, &item, 2, &[0], 3, Some(exclude.as_ref()), None, 1).is_ok());
+    assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(exclude.as_ref()), None, 1).unwrap_err().code, Code::InvalidFormat);
+    let wrong_shape = Csr::from_coo(&[0], &[0], &[1.0], 2, 3).unwrap();
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(wrong_shape.as_ref()), None, 1).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

@@ -209,9 +209,10 @@ fn run_users_generic<const FMA: bool>(shared: &Shared, positives: CsrRef, users:
             Shared::load(ir, &mut yi);
             Shared::load(jr, &mut yj);
             let score = linalg::dot::<FMA>(&x, &yi) - linalg::dot::<FMA>(&x, &yj);
+            let e = score.exp();
             // z = σ(−x_uij), the gradient scale of ln σ(x_uij).
-            let z = 1.0 / (1.0 + score.exp());
-            total += softplus(-score as f64);
+            let z = 1.0 / (1.0 + e);
+            total += negative_log_sigmoid(score, e) as f64;
             steps += 1;
             let rows = x[..factors].iter_mut().zip(&mut yi[..factors]).zip(&mut yj[..factors]);
             for ((xf, yif), yjf) in rows {
@@ -236,11 +237,12 @@ fn draw_negative(seen: &[u32], n_items: usize, rng: &mut SplitMix64) -> Option<u
     (0..NEGATIVE_TRIES).map(|_| rng.below(n_items) as u32).find(|j| seen.binary_search(j).is_err())
 }
 
-/// `ln(1 + eᵗ)` without overflow.
-fn softplus(t: f64) -> f64 {
-    if t > 0.0 {
-        t + (-t).exp().ln_1p()
+/// `−ln σ(x) = ln(1 + e⁻ˣ)` given `e = eˣ`, without overflow (for x > 15 it is e⁻ˣ to f32
+/// precision, and there `eˣ` may be infinite).
+fn negative_log_sigmoid(x: f32, e: f32) -> f32 {
+    if x > 15.0 {
+        (-x).exp()
     } else {
-        t.exp().ln_1p()
+        e.ln_1p() - x
     }
 }

@@ -57,13 +57,15 @@ pub fn top_k(
         return Err(Error::new(Code::UnknownUser, format!("user {u} out of range (the model has {n_users} users)")));
     }
     if let Some(ex) = exclude {
-        ex.validate()?;
         if ex.rows != n_users || ex.cols != n_items {
             return Err(Error::invalid(format!(
                 "exclude is {} × {}, the model {n_users} × {n_items}",
                 ex.rows, ex.cols
             )));
         }
+        // Only the listed users' rows are read: checking the whole matrix would cost more
+        // than a single user's recommendation.
+        ex.validate_rows(users.iter().map(|&u| u as usize))?;
     }
     if let Some(a) = allowed.filter(|a| a.len() != n_items) {
         return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
