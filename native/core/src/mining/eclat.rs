@@ -9,6 +9,7 @@
 //! far cheaper than intersecting x's short list with every long list of a frequent item.
 
 use super::bitset::{and_count, AndCount};
+use super::masks::Masks;
 use super::ranked::{search_depth, Conditional, Ranked};
 use super::search::{fate, search, split_candidates, Candidates, Fate, Node, Project, Scratch, NIL};
 use super::{Itemsets, MineOptions};
@@ -171,16 +172,16 @@ pub(super) fn mine_ranked(ranked: &Ranked, o: &MineOptions) -> Result<Itemsets> 
     if ranked.is_dense() {
         let top = bit_sets(ranked);
         let miner = Eclat { tids: Bits { and_count: and_count() }, min_count: o.min_count };
-        search(&miner, &top, o.threads, &ranked.code, o.max_len, || scratch(depth, m))
+        search(&miner, &top, o.threads, &ranked.code, o.max_len, || scratch(depth, o.min_count, m))
     } else {
         let top = Level { cand: Candidates::all(&ranked.support), ..Level::default() };
         let miner = Eclat { tids: Lists { ranked, top: &top }, min_count: o.min_count };
-        search(&miner, &top, o.threads, &ranked.code, o.max_len, || scratch(depth, m))
+        search(&miner, &top, o.threads, &ranked.code, o.max_len, || scratch(depth, o.min_count, m))
     }
 }
 
-fn scratch<W: Send>(depth: usize, m: usize) -> Scratch<Level<W>, Buffers> {
-    Scratch::new(depth, Buffers { count: vec![0; m], keep: vec![NIL; m], fill: Vec::new(), db: Conditional::default() })
+fn scratch<W: Send>(depth: usize, min_count: u32, m: usize) -> Scratch<Level<W>, Buffers> {
+    Scratch::new(depth, min_count, Buffers { count: vec![0; m], keep: vec![NIL; m], fill: Vec::new(), db: Conditional::default() })
 }
 
 /// The same tid sets as bit sets of one word per 64 baskets.
@@ -223,8 +224,9 @@ impl Project for Eclat<Bits> {
     type Node = Level<u64>;
     type Buffers = Buffers;
 
-    fn project(&self, node: &Level<u64>, x: u32, into: &mut Level<u64>, _: &mut Buffers, perfect: &mut Vec<u32>) {
+    fn project(&self, node: &Level<u64>, x: u32, into: &mut Level<u64>, _: Option<&mut Masks>, _: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
         self.intersect_all(node, x, into, perfect);
+        false
     }
 }
 
@@ -232,12 +234,13 @@ impl Project for Eclat<Lists<'_>> {
     type Node = Level<u32>;
     type Buffers = Buffers;
 
-    fn project(&self, node: &Level<u32>, x: u32, into: &mut Level<u32>, buf: &mut Buffers, perfect: &mut Vec<u32>) {
+    fn project(&self, node: &Level<u32>, x: u32, into: &mut Level<u32>, _: Option<&mut Masks>, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
         if std::ptr::eq(node, self.tids.top) {
             self.deliver(x, into, buf, perfect);
         } else {
             self.intersect_all(node, x, into, perfect);
         }
+        false
     }
 }
 

@@ -15,6 +15,7 @@
 //! extensions) leave the tree and go to the sink.
 
 use super::ranked::{search_depth, Conditional, Ranked};
+use super::masks::{Masks, MAX_CANDIDATES};
 use super::search::{search, split_candidates, Candidates, Node, Project, Scratch, NIL};
 use super::{Itemsets, MineOptions};
 use crate::error::Result;
@@ -126,6 +127,8 @@ struct Buffers {
     children: Children,
     /// The first level's conditional database.
     db: Conditional,
+    /// Per touched node, while a projection writes masks: the kept items on its path.
+    mask: Vec<u64>,
 }
 
 /// The nodes of a conditional tree by (parent, item), while a projection merges paths: open
@@ -207,6 +210,7 @@ pub(super) fn mine_ranked(ranked: &Ranked, o: &MineOptions) -> Result<Itemsets> 
     let new_scratch = || {
         Scratch::new(
             search_depth(ranked, o.max_len),
+            o.min_count,
             Buffers {
                 deposit: Vec::new(),
                 below: Vec::new(),
@@ -217,6 +221,7 @@ pub(super) fn mine_ranked(ranked: &Ranked, o: &MineOptions) -> Result<Itemsets> 
                 keep: vec![NIL; m],
                 children: Children::default(),
                 db: Conditional::default(),
+                mask: Vec::new(),
             },
         )
     };
@@ -227,13 +232,26 @@ impl Project for FpGrowth<'_> {
     type Node = Tree;
     type Buffers = Buffers;
 
-    fn project(&self, t: &Tree, x: u32, cond: &mut Tree, buf: &mut Buffers, perfect: &mut Vec<u32>) {
+    fn project(
+        &self,
+        t: &Tree,
+        x: u32,
+        cond: &mut Tree,
+        masks: Option<&mut Masks>,
+        buf: &mut Buffers,
+        perfect: &mut Vec<u32>,
+    ) -> bool {
         if self.gather && std::ptr::eq(t, &self.top) {
-            self.deliver(x, cond, buf, perfect);
+            self.deliver(x, cond, masks, buf, perfect)
         } else {
-            self.project_tree(t, x, cond, buf, perfect);
+            self.project_tree(t, x, cond, masks, buf, perfect)
         }
     }
+}
+
+/// The new local codes of the items of `part` that `keep` keeps.
+fn kept<'a>(part: &'a [u32], keep: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
+    part.iter().map(|&y| keep[y as usize]).filter(|&k| k != NIL)
 }
 
 impl FpGrowth<'_> {
@@ -243,32 +261,51 @@ impl FpGrowth<'_> {
         split_candidates(&t.cand, x, self.min_count, &mut buf.item_count, &mut buf.keep, &mut cond.cand, perfect)
     }
 
-    /// The first level: x's tree from the baskets holding x, one path per basket.
-    fn deliver(&self, x: u32, cond: &mut Tree, buf: &mut Buffers, perfect: &mut Vec<u32>) {
+    /// The first level: x's node from the baskets holding x, one path per basket.
+    fn deliver(&self, x: u32, cond: &mut Tree, masks: Option<&mut Masks>, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
         let gathered = self.ranked.count_extensions(x, &mut buf.db, &mut buf.item_count);
         self.choose_items(&self.top, x, cond, buf, perfect);
-        // A single extension has no extensions below it: its tree is never read.
-        if cond.cand.len() >= 2 {
-            if !gathered {
-                self.ranked.gather(x, &mut buf.db);
+        // A single extension has no extensions below it: its baskets are never read.
+        let needed = cond.cand.len() >= 2;
+        if needed && !gathered {
+            self.ranked.gather(x, &mut buf.db);
+        }
+        let keep = &buf.keep;
+        if let Some(out) = masks.filter(|_| cond.cand.len() <= MAX_CANDIDATES) {
+            out.start(&cond.cand);
+            if needed {
+                for part in buf.db.parts() {
+                    out.add(kept(part, keep).fold(0, |mask, k| mask | 1 << k), 1);
+                }
+                out.merge_repeats();
             }
-            // At most one node per kept item occurrence.
-            buf.children.reset(cond.cand.support.iter().map(|&c| c as usize).sum());
-            let keep = &buf.keep;
+            return true;
+        }
+        if needed {
+            buf.children.reset(buf.db.ends.len());
             for part in buf.db.parts() {
-                let path = part.iter().map(|&y| keep[y as usize]).filter(|&k| k != NIL);
-                cond.add_path(path, &mut buf.children);
+                cond.add_path(kept(part, keep), &mut buf.children);
             }
         }
         cond.finish();
+        false
     }
 
-    /// Deeper levels: x's tree from the paths above x's nodes in `t`.
-    fn project_tree(&self, t: &Tree, x: u32, cond: &mut Tree, buf: &mut Buffers, perfect: &mut Vec<u32>) {
+    /// Deeper levels: x's node from the paths above x's nodes in `t`.
+    fn project_tree(
+        &self,
+        t: &Tree,
+        x: u32,
+        cond: &mut Tree,
+        masks: Option<&mut Masks>,
+        buf: &mut Buffers,
+        perfect: &mut Vec<u32>,
+    ) -> bool {
         if buf.image.len() < t.len() {
             buf.deposit.resize(t.len(), 0);
             buf.below.resize(t.len(), 0);
             buf.image.resize(t.len(), NIL);
+            buf.mask.resize(t.len(), 0);
         }
         // Touch every ancestor of x's nodes once, parents before children.
         buf.touched.clear();
@@ -298,29 +335,49 @@ impl FpGrowth<'_> {
                 buf.below[p as usize] += c;
             }
         }
-        // Paths can only meet again where an item was dropped between them.
         let merge = self.choose_items(t, x, cond, buf, perfect);
-        if merge {
-            buf.children.reset(buf.touched.len());
-        }
-        for &a in &buf.touched {
-            let p = t.parent[a as usize];
-            let up = if p == 0 { 0 } else { buf.image[p as usize] };
-            let it = buf.keep[t.item[a as usize] as usize];
-            let img = if it == NIL {
-                up
-            } else if merge {
-                buf.children.find_or_add(up, it, cond)
-            } else {
-                cond.add_node(it, up)
-            };
-            buf.image[a as usize] = img;
-            cond.count[img as usize] += buf.deposit[a as usize];
-            buf.deposit[a as usize] = 0;
-        }
+        let as_masks = match masks.filter(|_| cond.cand.len() <= MAX_CANDIDATES) {
+            // One row per touched node where paths from x's nodes end: the kept items above.
+            Some(out) => {
+                out.start(&cond.cand);
+                for &a in &buf.touched {
+                    let p = t.parent[a as usize];
+                    let it = buf.keep[t.item[a as usize] as usize];
+                    let up = if p == 0 { 0 } else { buf.mask[p as usize] };
+                    let mask = if it == NIL { up } else { up | 1 << it };
+                    buf.mask[a as usize] = mask;
+                    out.add(mask, buf.deposit[a as usize]);
+                }
+                out.merge_repeats();
+                true
+            }
+            // The same paths as a tree; paths can only meet again where an item was dropped.
+            None => {
+                if merge {
+                    buf.children.reset(buf.touched.len());
+                }
+                for &a in &buf.touched {
+                    let p = t.parent[a as usize];
+                    let up = if p == 0 { 0 } else { buf.image[p as usize] };
+                    let it = buf.keep[t.item[a as usize] as usize];
+                    let img = if it == NIL {
+                        up
+                    } else if merge {
+                        buf.children.find_or_add(up, it, cond)
+                    } else {
+                        cond.add_node(it, up)
+                    };
+                    buf.image[a as usize] = img;
+                    cond.count[img as usize] += buf.deposit[a as usize];
+                }
+                cond.finish();
+                false
+            }
+        };
         for &a in &buf.touched {
             buf.image[a as usize] = NIL;
+            buf.deposit[a as usize] = 0;
         }
-        cond.finish();
+        as_masks
     }
 }

@@ -11,6 +11,7 @@ mod baskets;
 mod bitset;
 mod eclat;
 mod fpgrowth;
+mod masks;
 mod ranked;
 mod rules;
 mod search;

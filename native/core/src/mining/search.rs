@@ -12,6 +12,7 @@
 
 use std::sync::Mutex;
 
+use super::masks::{MaskBuffers, MaskMiner, Masks};
 use super::Itemsets;
 use crate::error::{Error, Result};
 use crate::par;
@@ -159,9 +160,19 @@ pub(crate) trait Project: Sync {
     type Node: Node;
     /// Per-worker buffers.
     type Buffers: Send;
-    /// Fills `into` with the frequent, non-perfect extensions of "prefix + x" among the
-    /// candidates of `node` below x, and `perfect` with the perfect ones (as global ranks).
-    fn project(&self, node: &Self::Node, x: u32, into: &mut Self::Node, buf: &mut Self::Buffers, perfect: &mut Vec<u32>);
+    /// Computes the node of "prefix + x": the frequent, non-perfect extensions of it among the
+    /// candidates of `node` below x, and `perfect` gets the perfect ones (as global ranks).
+    /// The node goes to `into`, or, when `masks` is given and the miner can, to `masks` (see
+    /// `masks.rs`); returns whether it went to `masks`.
+    fn project(
+        &self,
+        node: &Self::Node,
+        x: u32,
+        into: &mut Self::Node,
+        masks: Option<&mut Masks>,
+        buf: &mut Self::Buffers,
+        perfect: &mut Vec<u32>,
+    ) -> bool;
 }
 
 /// What becomes of a candidate extension of a prefix.
@@ -218,17 +229,30 @@ pub(crate) fn split_candidates(
     dropped
 }
 
-/// One worker's nodes (one per search depth) and buffers.
+/// One worker's nodes (one per search depth) and buffers, for the miner and for the tail.
 pub(crate) struct Scratch<N, B> {
     levels: Vec<N>,
     buf: B,
     perfect: Vec<u32>,
+    tail: Tail,
+}
+
+/// The tail of the search (see `masks.rs`): its miner, nodes and buffers.
+struct Tail {
+    miner: MaskMiner,
+    levels: Vec<Masks>,
+    buf: MaskBuffers,
 }
 
 impl<N: Node, B> Scratch<N, B> {
     /// `depth` bounds the search depth (the longest basket, or `max_len`).
-    pub fn new(depth: usize, buf: B) -> Self {
-        Scratch { levels: (0..depth).map(|_| N::default()).collect(), buf, perfect: Vec::new() }
+    pub fn new(depth: usize, min_count: u32, buf: B) -> Self {
+        let tail = Tail {
+            miner: MaskMiner { min_count },
+            levels: (0..depth).map(|_| Masks::default()).collect(),
+            buf: MaskBuffers::default(),
+        };
+        Scratch { levels: (0..depth).map(|_| N::default()).collect(), buf, perfect: Vec::new(), tail }
     }
 }
 
@@ -259,14 +283,16 @@ where
         let mut sink = Sink::new(code, max_len);
         // Least frequent candidate first, as at every depth.
         let x = (m - 1 - task) as u32;
-        visit(miner, top, x, &mut s.levels, &mut s.buf, &mut s.perfect, &mut sink);
+        visit(miner, top, x, &mut s.levels, &mut s.buf, &mut s.perfect, &mut sink, Some(&mut s.tail));
         sink.found
     });
     join(parts)
 }
 
 /// Reports "prefix + x" and every frequent itemset extending it with candidates below x;
-/// `levels[0]` receives the node of "prefix + x", deeper levels the recursion's.
+/// `levels[0]` receives the node of "prefix + x", deeper levels the recursion's. While the
+/// tail is free, the miner may hand small nodes over to it as masks.
+#[allow(clippy::too_many_arguments)]
 fn visit<P: Project>(
     miner: &P,
     node: &P::Node,
@@ -275,17 +301,28 @@ fn visit<P: Project>(
     buf: &mut P::Buffers,
     perfect: &mut Vec<u32>,
     sink: &mut Sink,
+    mut tail: Option<&mut Tail>,
 ) {
     let (rank, support) = (node.candidates().rank[x as usize], node.candidates().support[x as usize]);
     sink.push(rank);
     match levels.split_first_mut() {
         // The lowest candidate has no candidates below it.
         Some((next, deeper)) if x > 0 && sink.can_extend() => {
-            miner.project(node, x, next, buf, perfect);
+            let masked = miner.project(node, x, next, tail.as_deref_mut().map(|t| &mut t.levels[0]), buf, perfect);
             let mark = sink.add_perfect(perfect);
             sink.emit(support);
-            for y in (0..next.candidates().len() as u32).rev() {
-                visit(miner, next, y, deeper, buf, perfect, sink);
+            match tail.as_deref_mut() {
+                Some(t) if masked => {
+                    let (masks, deeper_masks) = t.levels.split_first_mut().expect("one level at least");
+                    for y in (0..masks.cand.len() as u32).rev() {
+                        visit(&t.miner, masks, y, deeper_masks, &mut t.buf, perfect, sink, None);
+                    }
+                }
+                _ => {
+                    for y in (0..next.candidates().len() as u32).rev() {
+                        visit(miner, next, y, deeper, buf, perfect, sink, tail.as_deref_mut());
+                    }
+                }
             }
             sink.drop_perfect(mark);
         }
