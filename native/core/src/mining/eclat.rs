@@ -9,7 +9,7 @@
 //! far cheaper than intersecting x's short list with every long list of a frequent item.
 
 use super::bitset::{and_count, AndCount};
-use super::masks::Masks;
+use super::masks::{Masks, MAX_CANDIDATES};
 use super::ranked::{search_depth, Conditional, Ranked};
 use super::search::{fate, search, split_candidates, Candidates, Fate, Node, Project, Scratch, NIL};
 use super::{Itemsets, MineOptions};
@@ -234,20 +234,20 @@ impl Project for Eclat<Lists<'_>> {
     type Node = Level<u32>;
     type Buffers = Buffers;
 
-    fn project(&self, node: &Level<u32>, x: u32, into: &mut Level<u32>, _: Option<&mut Masks>, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
+    fn project(&self, node: &Level<u32>, x: u32, into: &mut Level<u32>, masks: Option<&mut Masks>, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
         if std::ptr::eq(node, self.tids.top) {
-            self.deliver(x, into, buf, perfect);
-        } else {
-            self.intersect_all(node, x, into, perfect);
+            return self.deliver(x, into, masks, buf, perfect);
         }
+        self.intersect_all(node, x, into, perfect);
         false
     }
 }
 
 impl Eclat<Lists<'_>> {
     /// The first level below x by occurrence delivery: the counts of x's extensions (see
-    /// `Ranked::count_extensions`), then their tid lists from the baskets holding x.
-    fn deliver(&self, x: u32, into: &mut Level<u32>, buf: &mut Buffers, perfect: &mut Vec<u32>) {
+    /// `Ranked::count_extensions`), then their tid lists from the baskets holding x, or mask
+    /// rows when there are few enough (returns true then).
+    fn deliver(&self, x: u32, into: &mut Level<u32>, masks: Option<&mut Masks>, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
         let ranked = self.tids.ranked;
         let Buffers { count, keep, fill, db } = buf;
         let gathered = ranked.count_extensions(x, db, count);
@@ -257,10 +257,15 @@ impl Eclat<Lists<'_>> {
             into.start.push(into.start[into.start.len() - 1] + c as usize);
         }
         // A single extension has nothing to intersect with: its list is never read.
-        if into.cand.len() >= 2 {
-            if !gathered {
-                ranked.gather(x, db);
-            }
+        let needed = into.cand.len() >= 2;
+        if needed && !gathered {
+            ranked.gather(x, db);
+        }
+        if let Some(out) = masks.filter(|_| needed && into.cand.len() <= MAX_CANDIDATES) {
+            db.write_masks(&into.cand, keep, out);
+            return true;
+        }
+        if needed {
             into.words.resize(*into.start.last().expect("cleared level"), 0);
             fill.clear();
             fill.extend_from_slice(&into.start);
@@ -276,5 +281,6 @@ impl Eclat<Lists<'_>> {
         } else {
             into.start.fill(0);
         }
+        false
     }
 }

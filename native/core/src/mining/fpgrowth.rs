@@ -249,11 +249,6 @@ impl Project for FpGrowth<'_> {
     }
 }
 
-/// The new local codes of the items of `part` that `keep` keeps.
-fn kept<'a>(part: &'a [u32], keep: &'a [u32]) -> impl Iterator<Item = u32> + 'a {
-    part.iter().map(|&y| keep[y as usize]).filter(|&k| k != NIL)
-}
-
 impl FpGrowth<'_> {
     /// Sets the local items of `cond` from `buf.item_count` (see `split_candidates`).
     fn choose_items(&self, t: &Tree, x: u32, cond: &mut Tree, buf: &mut Buffers, perfect: &mut Vec<u32>) -> bool {
@@ -270,21 +265,16 @@ impl FpGrowth<'_> {
         if needed && !gathered {
             self.ranked.gather(x, &mut buf.db);
         }
-        let keep = &buf.keep;
-        if let Some(out) = masks.filter(|_| cond.cand.len() <= MAX_CANDIDATES) {
-            out.start(&cond.cand);
-            if needed {
-                for part in buf.db.parts() {
-                    out.add(kept(part, keep).fold(0, |mask, k| mask | 1 << k), 1);
-                }
-                out.merge_repeats();
-            }
+        if let Some(out) = masks.filter(|_| needed && cond.cand.len() <= MAX_CANDIDATES) {
+            buf.db.write_masks(&cond.cand, &buf.keep, out);
             return true;
         }
         if needed {
             buf.children.reset(buf.db.ends.len());
+            let keep = &buf.keep;
             for part in buf.db.parts() {
-                cond.add_path(kept(part, keep), &mut buf.children);
+                let path = part.iter().map(|&y| keep[y as usize]).filter(|&k| k != NIL);
+                cond.add_path(path, &mut buf.children);
             }
         }
         cond.finish();

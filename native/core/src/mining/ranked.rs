@@ -4,6 +4,8 @@
 
 use std::sync::Mutex;
 
+use super::masks::Masks;
+use super::search::{Candidates, NIL};
 use super::Baskets;
 use crate::par;
 
@@ -186,6 +188,17 @@ impl Conditional {
     pub fn parts(&self) -> impl Iterator<Item = &[u32]> + '_ {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(s, &e)| &self.ranks[s..e])
+    }
+
+    /// Writes the parts as mask rows over the candidates `cand`, rank y being bit `keep[y]`
+    /// (NIL: not a candidate).
+    pub fn write_masks(&self, cand: &Candidates, keep: &[u32], out: &mut Masks) {
+        out.start(cand);
+        for part in self.parts() {
+            let mask = part.iter().map(|&y| keep[y as usize]).filter(|&k| k != NIL).fold(0, |m, k| m | 1 << k);
+            out.add(mask, 1);
+        }
+        out.merge_repeats();
     }
 }
 

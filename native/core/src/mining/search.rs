@@ -198,8 +198,9 @@ pub(crate) fn fate(count: u32, support: u32, min_count: u32) -> Fate {
 pub(crate) const NIL: u32 = u32::MAX;
 
 /// Splits the candidates below x of `node`, counted together with x in `count[i]` (zeroed on
-/// the way): perfect ones go to `perfect`, frequent ones to `next`, and `keep[i]` becomes the
-/// index in `next` or NIL. Returns whether some candidate that occurs was dropped.
+/// the way): perfect ones go to `perfect`, frequent ones to `next`, and for each candidate that
+/// occurs, `keep[i]` becomes its index in `next` or NIL (the others are never looked up).
+/// Returns whether some candidate that occurs was dropped.
 pub(crate) fn split_candidates(
     node: &Candidates,
     x: u32,
@@ -214,6 +215,10 @@ pub(crate) fn split_candidates(
     perfect.clear();
     let mut dropped = false;
     for (i, c) in count[..x as usize].iter_mut().enumerate() {
+        // Sparse data: most candidates do not occur at all.
+        if *c == 0 {
+            continue;
+        }
         keep[i] = NIL;
         match fate(*c, support, min_count) {
             Fate::Perfect => perfect.push(node.rank[i]),
@@ -223,7 +228,7 @@ pub(crate) fn split_candidates(
             }
             Fate::Infrequent => {}
         }
-        dropped |= *c > 0 && keep[i] == NIL;
+        dropped |= keep[i] == NIL;
         *c = 0;
     }
     dropped
