@@ -1,8 +1,11 @@
 //! Times the factor models on a train/test split of `user,item[,weight]` CSV files (as written
 //! by the anchors' `split_per_user.py`) and prints precision@10 and ndcg@10 with the
 //! definitions of `als_bench.py` (precision = hits / 10 averaged over test users, binary
-//! gains), so the figures sit next to implicit's. Also times one user's top-10 over a random
-//! 100,000 × 64 item matrix.
+//! gains). With `IMPLICIT_SRC` set (`source /tmp/anchors/env.sh`), each model is also run
+//! through the anchors' `als_bench.py` (implicit 0.7.3) on the same files, right after ours,
+//! and the ratios ours / implicit are printed; implicit gets alpha + 1 (its confidence is
+//! alpha·r, ours 1 + alpha·r). Also times one user's top-10 over a random 100,000 × 64 item
+//! matrix.
 //!
 //! ```text
 //! cargo run --release -p rusket-core --example factor_bench -- TRAIN.csv TEST.csv \
@@ -11,6 +14,8 @@
 //! ```
 
 use std::collections::HashSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use rusket_core::factor::{als_fit, bpr_fit, top_k, AlsOptions, BprOptions, Csr, Factors};
@@ -106,8 +111,68 @@ fn metrics(recs: &[u32], k: usize, test: &[HashSet<u32>]) -> (f64, f64) {
     (precision / users as f64, ndcg / users as f64)
 }
 
+/// Seconds to fit, seconds to rank all users' top 10, precision@10, ndcg@10.
+struct Figures {
+    fit: f64,
+    recommend: f64,
+    precision: f64,
+    ndcg: f64,
+}
+
+/// implicit's figures for `model` ("als" or "bpr") from the anchors' `als_bench.py`, or None
+/// without `IMPLICIT_SRC`.
+fn implicit(model: &str, args: &Args) -> Option<Figures> {
+    let src = std::env::var("IMPLICIT_SRC").ok()?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/anchors/als_bench.py");
+    let (threads, repeat) = (args.threads.to_string(), args.repeat.to_string());
+    let mut flags = vec!["--model", model, "--factors", "64", "--regularization", "0.01", "--threads", &threads, "--repeat", &repeat];
+    let (alpha, cg, iterations) = ((args.alpha + 1.0).to_string(), args.cg_iters.to_string(), args.bpr_iterations.to_string());
+    match model {
+        "als" if args.cholesky => flags.extend(["--alpha", &alpha, "--no-cg"]),
+        "als" => flags.extend(["--alpha", &alpha, "--cg-steps", &cg]),
+        _ => flags.extend(["--iterations", &iterations]),
+    }
+    let out = Command::new("/usr/bin/python3")
+        .env("PYTHONPATH", src)
+        .arg(script)
+        .args([&args.train, "--test-file", &args.test])
+        .args(flags)
+        .output()
+        .ok()?;
+    let pick = "import json, sys; d = json.load(sys.stdin); m = d['metrics']; \
+                print(d['seconds_fit'], d['seconds_recommend_all'], m['precision_k@10'], m['ndcg@10'])";
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-c", pick])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(&out.stdout).ok()?;
+    let picked = String::from_utf8(child.wait_with_output().ok()?.stdout).ok()?;
+    let v: Vec<f64> = picked.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    (v.len() == 4).then(|| Figures { fit: v[0], recommend: v[1], precision: v[2], ndcg: v[3] })
+}
+
+/// Runs ours, then implicit (when available), and prints both and the ratios.
+fn compare(model: &str, name: &str, args: &Args, train: &Csr, test: &[HashSet<u32>], fit: &dyn Fn() -> Factors) {
+    let ours = run(name, args, train, test, fit);
+    if let Some(theirs) = implicit(model, args) {
+        println!(
+            "{{\"implicit\": \"{model}\", \"seconds_fit\": {:.4}, \"seconds_recommend_all\": {:.4}, \"precision@10\": {:.6}, \"ndcg@10\": {:.6}}}",
+            theirs.fit, theirs.recommend, theirs.precision, theirs.ndcg
+        );
+        println!(
+            "{{\"ratio_ours_over_implicit\": \"{name}\", \"fit\": {:.3}, \"recommend_all\": {:.3}, \"precision@10\": {:.3}, \"ndcg@10\": {:.3}}}",
+            ours.fit / theirs.fit,
+            ours.recommend / theirs.recommend,
+            ours.precision / theirs.precision,
+            ours.ndcg / theirs.ndcg
+        );
+    }
+}
+
 /// Fits `repeat` times, then ranks every user's top 10 (train items excluded).
-fn run(name: &str, args: &Args, train: &Csr, test: &[HashSet<u32>], fit: &dyn Fn() -> Factors) {
+fn run(name: &str, args: &Args, train: &Csr, test: &[HashSet<u32>], fit: &dyn Fn() -> Factors) -> Figures {
     let (mut fit_times, mut fit_cpu) = (Vec::new(), Vec::new());
     let mut model = None;
     for _ in 0..args.repeat {
@@ -125,15 +190,17 @@ fn run(name: &str, args: &Args, train: &Csr, test: &[HashSet<u32>], fit: &dyn Fn
         recs = top_k(&model.user, &model.item, model.factors, &users, 10, Some(train.as_ref()), None, args.threads).unwrap().0;
         rec_times.push(t.elapsed().as_secs_f64());
     }
-    let (p, ndcg) = metrics(&recs, 10, test);
+    let (precision, ndcg) = metrics(&recs, 10, test);
+    let figures = Figures { fit: median(fit_times.clone()), recommend: median(rec_times), precision, ndcg };
     println!(
-        "{{\"model\": \"{name}\", \"seconds_fit\": {:.4}, \"fit_runs\": {:?}, \"cpu_seconds_fit\": {:.2}, \"seconds_recommend_all\": {:.4}, \"precision@10\": {p:.6}, \"ndcg@10\": {ndcg:.6}, \"final_loss\": {:.6}}}",
-        median(fit_times.clone()),
+        "{{\"model\": \"{name}\", \"seconds_fit\": {:.4}, \"fit_runs\": {:?}, \"cpu_seconds_fit\": {:.2}, \"seconds_recommend_all\": {:.4}, \"precision@10\": {precision:.6}, \"ndcg@10\": {ndcg:.6}, \"final_loss\": {:.6}}}",
+        figures.fit,
         fit_times.iter().map(|t| (t * 1e4).round() / 1e4).collect::<Vec<_>>(),
         median(fit_cpu),
-        median(rec_times),
+        figures.recommend,
         model.loss.last().copied().unwrap_or(f64::NAN)
     );
+    figures
 }
 
 /// p50 / p99 of one user's top-10 over 100,000 random items × 64 factors.
@@ -178,11 +245,12 @@ fn main() {
     let name = if args.cholesky { "als-cholesky" } else { "als-cg" };
     let wanted = |what: &str| args.only.split(',').any(|w| w == what);
     if wanted("als") {
-        run(name, &args, &train, &test, &|| als_fit(train.as_ref(), &als).unwrap());
+        compare("als", name, &args, &train, &test, &|| als_fit(train.as_ref(), &als).unwrap());
     }
     if wanted("bpr") {
         let bpr = BprOptions { threads: args.threads, iterations: args.bpr_iterations, ..BprOptions::default() };
-        run("bpr", &Args { repeat: 1, only: String::new(), ..args }, &train, &test, &|| bpr_fit(train.as_ref(), &bpr).unwrap());
+        let once = Args { repeat: 1, only: String::new(), ..args };
+        compare("bpr", "bpr", &once, &train, &test, &|| bpr_fit(train.as_ref(), &bpr).unwrap());
     }
     if wanted("latency") {
         single_user_latency(als.threads);
