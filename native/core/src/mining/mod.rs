@@ -2,10 +2,11 @@
 //!
 //! Baskets come in as CSR ([`Baskets`]); [`fpgrowth`] and [`eclat`] find every itemset whose
 //! support count reaches `min_count`, and [`association_rules`] splits those itemsets into rules
-//! with mlxtend's metrics. Both miners recode items by frequency, walk the same set-enumeration
-//! tree in the same order and prune with perfect extensions, so they return the same itemsets in
-//! the same order; they differ only in how they count (prefix trees versus tid sets), which is
-//! why [`mine`] can pick the faster one for the data at hand.
+//! with mlxtend's metrics. Both miners recode items by frequency (`ranked.rs`), walk the same
+//! set-enumeration tree in the same order (`search.rs`) and prune with perfect extensions, so
+//! they return the same itemsets in the same order; they differ in how they count (prefix trees
+//! versus tid sets) until a node is small enough for the shared bit-mask tail (`masks.rs`),
+//! which is why [`mine`] can pick the faster one for the data at hand.
 
 mod baskets;
 mod bitset;

@@ -6,9 +6,11 @@
 //!
 //! Extensions present in every basket that holds the prefix (perfect extensions) are left out
 //! of the search: any subset of them can be added to any itemset below that prefix with the
-//! same count, and the [`Sink`] adds the subsets back when it writes an itemset. The first level
-//! of the search is cut into one task per frequent item, run on the thread pool; the tasks'
-//! outputs are concatenated in task order, so the result does not depend on scheduling.
+//! same count, and the [`Sink`] adds the subsets back when it writes an itemset. Nodes with at
+//! most 64 candidates may be handed over to the bit-mask tail (`masks.rs`), which projects the
+//! same way, only faster on small nodes. The first level of the search is cut into one task per
+//! frequent item, run on the thread pool; the tasks' outputs are concatenated in task order, so
+//! the result does not depend on scheduling.
 
 use std::sync::Mutex;
 
