@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::{dot, fma_dispatch, fmadd};
+use super::{dot, dot4, fma_dispatch, fmadd};
 
 /// Rows of `A` in one register tile.
 pub const MR: usize = 6;
@@ -93,7 +93,16 @@ fma_dispatch!(
 #[inline(always)]
 fn multiply_rows_generic<const FMA: bool>(a: &[f32], b: &[f32], rows: Range<usize>, out: &mut [f32]) {
     let dim = a.len();
-    for (o, row) in out.iter_mut().zip(b[rows.start * dim..rows.end * dim].chunks_exact(dim)) {
+    let b = &b[rows.start * dim..rows.end * dim];
+    let mut quads = b.chunks_exact(4 * dim);
+    let mut outs = out.chunks_exact_mut(4);
+    for (quad, o) in (&mut quads).zip(&mut outs) {
+        let (r0, rest) = quad.split_at(dim);
+        let (r1, rest) = rest.split_at(dim);
+        let (r2, r3) = rest.split_at(dim);
+        o.copy_from_slice(&dot4::<FMA>(a, [r0, r1, r2, r3]));
+    }
+    for (o, row) in outs.into_remainder().iter_mut().zip(quads.remainder().chunks_exact(dim)) {
         *o = dot::<FMA>(a, row);
     }
 }
