@@ -338,7 +338,10 @@ impl FpGrowth<'_> {
                     buf.mask[a as usize] = mask;
                     out.add(mask, buf.deposit[a as usize]);
                 }
-                out.merge_repeats();
+                // Distinct paths give distinct masks unless an item was dropped.
+                if merge {
+                    out.merge_repeats();
+                }
                 true
             }
             // The same paths as a tree; paths can only meet again where an item was dropped.

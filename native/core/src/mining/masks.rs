@@ -9,8 +9,7 @@ use super::search::{split_candidates, Candidates, Node, Project, NIL};
 /// Most candidates a node may have to be mined by masks: the bits of a u64.
 pub(crate) const MAX_CANDIDATES: usize = 64;
 
-/// A node's baskets as (mask, count) rows, bit i standing for candidate i; the rows are
-/// sorted by mask, without repeats, once the node is complete.
+/// A node's baskets as (mask, count) rows, bit i standing for candidate i.
 #[derive(Default)]
 pub(crate) struct Masks {
     pub cand: Candidates,
@@ -33,8 +32,8 @@ impl Masks {
         }
     }
 
-    /// Sorts the rows and merges those with the same mask, so that projections scan fewer
-    /// rows, and only those that can hold the item.
+    /// Merges rows with the same mask, so that projections scan fewer rows. Worth it where a
+    /// node is made from baskets or tree paths; below, merging costs more than it saves.
     pub fn merge_repeats(&mut self) {
         self.rows.sort_unstable_by_key(|r| r.0);
         self.rows.dedup_by(|next, kept| {
@@ -85,9 +84,7 @@ impl Project for MaskMiner {
     ) -> bool {
         let (bit, below) = (1u64 << x, (1u64 << x) - 1);
         into.rows.clear();
-        // Rows are sorted: those below `bit` cannot hold x.
-        let first = db.rows.partition_point(|r| r.0 < bit);
-        for &(mask, count) in &db.rows[first..] {
+        for &(mask, count) in &db.rows {
             if mask & bit != 0 && mask & below != 0 {
                 let rest = mask & below;
                 into.rows.push((rest, count));
@@ -109,7 +106,6 @@ impl Project for MaskMiner {
                 kept != 0
             });
         }
-        into.merge_repeats();
         false
     }
 }
