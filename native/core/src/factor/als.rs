@@ -251,15 +251,27 @@ fn add_confidence_terms<const FMA: bool>(
     out: &mut [f32],
 ) {
     let f = v.len();
-    for (k, (&c, &r)) in cols.iter().zip(vals).enumerate() {
-        // The first pass over the row meets its factor rows for the first time.
-        if let Some(&ahead) = cols.get(k + PREFETCH_AHEAD).filter(|_| with_target) {
-            linalg::prefetch(&other[ahead as usize * f..][..f]);
-        }
-        let y = &other[c as usize * f..][..f];
+    let row = |c: u32| &other[c as usize * f..][..f];
+    let coefficient = |r: f32, d: f32| {
         let conf = 1.0 + alpha * r.abs();
         let target = if with_target && r > 0.0 { conf } else { 0.0 };
-        axpy::<FMA>(target + sign * (conf - 1.0) * dot::<FMA>(y, v), y, out);
+        target + sign * (conf - 1.0) * d
+    };
+    // Four entries at a time: their dot products share one reduction, and `out` is updated
+    // once for the four.
+    let whole = cols.len() / 4 * 4;
+    for k in (0..whole).step_by(4) {
+        // The first pass over the row meets its factor rows for the first time.
+        if with_target {
+            cols.iter().skip(k + PREFETCH_AHEAD).take(4).for_each(|&c| linalg::prefetch(row(c)));
+        }
+        let ys = [row(cols[k]), row(cols[k + 1]), row(cols[k + 2]), row(cols[k + 3])];
+        let d = linalg::dot4::<FMA>(v, ys);
+        let t = std::array::from_fn(|j| coefficient(vals[k + j], d[j]));
+        linalg::axpy4::<FMA>(t, ys, out);
+    }
+    for (&c, &r) in cols[whole..].iter().zip(&vals[whole..]) {
+        axpy::<FMA>(coefficient(r, dot::<FMA>(row(c), v)), row(c), out);
     }
 }
 

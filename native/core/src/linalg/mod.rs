@@ -181,28 +181,36 @@ pub(crate) fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `out = G·x` for a symmetric `n × n` matrix `g` (row-major, `n = x.len()`).
-/// Accumulates rows of `g` scaled by entries of `x` (rows = columns by symmetry), four at a
-/// time so that `out` is loaded and stored once per four rows.
+/// `out += Σ c[k]·rows[k]` for four rows at once, so that `out` is loaded and stored once
+/// instead of four times.
+#[inline(always)]
+pub(crate) fn axpy4<const FMA: bool>(c: [f32; 4], rows: [&[f32]; 4], out: &mut [f32]) {
+    let n = out.len();
+    let [r0, r1, r2, r3] = rows.map(|r| &r[..n]);
+    for j in 0..n {
+        let s = fmadd::<FMA>(c[0], r0[j], fmadd::<FMA>(c[1], r1[j], out[j]));
+        out[j] = fmadd::<FMA>(c[2], r2[j], fmadd::<FMA>(c[3], r3[j], s));
+    }
+}
+
+/// Four consecutive rows of `dim` entries starting at `m[0]`.
+#[inline(always)]
+pub(crate) fn four_rows(m: &[f32], dim: usize) -> [&[f32]; 4] {
+    std::array::from_fn(|k| &m[k * dim..(k + 1) * dim])
+}
+
+/// `out = G·x` for a symmetric `n × n` matrix `g` (row-major, `n = x.len()`): the rows of
+/// `g` (= its columns) scaled by the entries of `x`, four at a time.
 #[inline(always)]
 pub(crate) fn sym_matvec<const FMA: bool>(g: &[f32], x: &[f32], out: &mut [f32]) {
     let n = x.len();
     debug_assert_eq!(g.len(), n * n);
     out.fill(0.0);
-    let mut k = 0;
-    while k + 4 <= n {
-        let rows = &g[k * n..(k + 4) * n];
-        let (r0, rest) = rows.split_at(n);
-        let (r1, rest) = rest.split_at(n);
-        let (r2, r3) = rest.split_at(n);
-        let (x0, x1, x2, x3) = (x[k], x[k + 1], x[k + 2], x[k + 3]);
-        for j in 0..n {
-            let s = fmadd::<FMA>(x0, r0[j], fmadd::<FMA>(x1, r1[j], out[j]));
-            out[j] = fmadd::<FMA>(x2, r2[j], fmadd::<FMA>(x3, r3[j], s));
-        }
-        k += 4;
+    let whole = n / 4 * 4;
+    for k in (0..whole).step_by(4) {
+        axpy4::<FMA>([x[k], x[k + 1], x[k + 2], x[k + 3]], four_rows(&g[k * n..], n), out);
     }
-    for k in k..n {
+    for k in whole..n {
         axpy::<FMA>(x[k], &g[k * n..(k + 1) * n], out);
     }
 }
@@ -223,13 +231,9 @@ pub(crate) fn add_outer_products<'a, const FMA: bool>(
         let (v1, w1) = vectors.next().unwrap_or((v0, 0.0));
         let (v2, w2) = vectors.next().unwrap_or((v0, 0.0));
         let (v3, w3) = vectors.next().unwrap_or((v0, 0.0));
-        let (v0, v1, v2, v3) = (&v0[..dim], &v1[..dim], &v2[..dim], &v3[..dim]);
+        let vs = [&v0[..dim], &v1[..dim], &v2[..dim], &v3[..dim]];
         for (j, row) in a.chunks_exact_mut(dim).enumerate() {
-            let (c0, c1, c2, c3) = (w0 * v0[j], w1 * v1[j], w2 * v2[j], w3 * v3[j]);
-            for k in 0..dim {
-                let s = fmadd::<FMA>(c0, v0[k], fmadd::<FMA>(c1, v1[k], row[k]));
-                row[k] = fmadd::<FMA>(c2, v2[k], fmadd::<FMA>(c3, v3[k], s));
-            }
+            axpy4::<FMA>([w0 * v0[j], w1 * v1[j], w2 * v2[j], w3 * v3[j]], vs, row);
         }
     }
 }
