@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::{dot, dot4, fma_dispatch, fmadd};
+use super::{dot, dot4, fma_dispatch, fmadd, four_rows};
 
 /// Rows of `A` in one register tile.
 pub const MR: usize = 6;
@@ -32,10 +32,6 @@ impl<const W: usize> PackedRows<W> {
             }
         }
         PackedRows { data, rows: n, dim }
-    }
-
-    pub fn rows(&self) -> usize {
-        self.rows
     }
 
     pub fn panels(&self) -> usize {
@@ -97,10 +93,7 @@ fn multiply_rows_generic<const FMA: bool>(a: &[f32], b: &[f32], rows: Range<usiz
     let mut quads = b.chunks_exact(4 * dim);
     let mut outs = out.chunks_exact_mut(4);
     for (quad, o) in (&mut quads).zip(&mut outs) {
-        let (r0, rest) = quad.split_at(dim);
-        let (r1, rest) = rest.split_at(dim);
-        let (r2, r3) = rest.split_at(dim);
-        o.copy_from_slice(&dot4::<FMA>(a, [r0, r1, r2, r3]));
+        o.copy_from_slice(&dot4::<FMA>(a, four_rows(quad, dim)));
     }
     for (o, row) in outs.into_remainder().iter_mut().zip(quads.remainder().chunks_exact(dim)) {
         *o = dot::<FMA>(a, row);
