@@ -95,7 +95,7 @@ fn prepare(b: &Baskets, o: &MineOptions) -> Result<ranked::Ranked> {
     if b.n_transactions() == 0 {
         return Err(Error::new(Code::EmptyInput, "no baskets to mine"));
     }
-    let mut ranked = ranked::rank_items(b, o.min_count);
+    let mut ranked = ranked::rank_items(b, o.min_count, o.threads);
     if !ranked.is_dense() {
         ranked.count_pairs(o.threads);
     }

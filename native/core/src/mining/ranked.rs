@@ -133,16 +133,9 @@ impl Pairs {
         bounds.push(m);
         bounds.dedup();
         let mut counts = vec![0u32; Self::row_start(m)];
-        let mut parts = Vec::new();
-        let mut rest = counts.as_mut_slice();
-        for w in bounds.windows(2) {
-            let (part, tail) = rest.split_at_mut(Self::row_start(w[1]) - Self::row_start(w[0]));
-            parts.push(Mutex::new((w[0], w[1], part)));
-            rest = tail;
-        }
-        par::run_dynamic(parts.len(), workers, |k, _| {
-            let mut guard = parts[k].lock().unwrap_or_else(|e| e.into_inner());
-            let (lo, hi, ref mut part) = *guard;
+        let cuts: Vec<usize> = bounds.iter().map(|&x| Self::row_start(x)).collect();
+        for_each_part(&mut counts, &cuts, workers, |k, part| {
+            let (lo, hi) = (bounds[k], bounds[k + 1]);
             let base = Self::row_start(lo);
             for b in offsets.windows(2) {
                 let basket = &ranks[b[0] as usize..b[1] as usize];
@@ -156,7 +149,6 @@ impl Pairs {
                 }
             }
         });
-        drop(parts);
         Some(Pairs { counts })
     }
 }
@@ -202,79 +194,143 @@ impl Conditional {
     }
 }
 
-/// Support count of every item code.
-fn item_counts(b: &Baskets) -> Vec<u32> {
-    let mut counts = vec![0u32; b.n_items as usize];
-    for &i in &b.items {
-        counts[i as usize] += 1;
-    }
-    counts
-}
+/// Entries per task when the preparation runs in parallel; smaller inputs stay on one thread.
+const ENTRIES_PER_TASK: usize = 1 << 16;
 
-/// Recodes the items with count >= `min_count` by descending count (ties by code). The tid
-/// lists come first; reading them rank by rank then writes every basket already sorted.
-pub(crate) fn rank_items(b: &Baskets, min_count: u32) -> Ranked {
-    let counts = item_counts(b);
+/// Recodes the items with count >= `min_count` by descending count (ties by code). The
+/// baskets are cut into ranges of about equal size, one task each: a task counts its items,
+/// then writes its share of every tid list; reading the lists rank by rank then writes every
+/// basket already sorted.
+pub(crate) fn rank_items(b: &Baskets, min_count: u32, threads: usize) -> Ranked {
+    let n_items = b.n_items as usize;
+    let parts = basket_ranges(&b.offsets, n_items, threads);
+    let n_parts = parts.len() - 1;
+    let part_counts = par::map_dynamic(n_parts, threads, |p, _| {
+        let mut counts = vec![0u32; n_items];
+        let span = b.offsets[parts[p]] as usize..b.offsets[parts[p + 1]] as usize;
+        b.items[span].iter().for_each(|&i| counts[i as usize] += 1);
+        counts
+    });
+    let mut counts = vec![0u32; n_items];
+    for part in &part_counts {
+        counts.iter_mut().zip(part).for_each(|(c, &p)| *c += p);
+    }
     let mut code: Vec<u32> = (0..b.n_items).filter(|&i| counts[i as usize] >= min_count).collect();
     code.sort_unstable_by_key(|&i| (std::cmp::Reverse(counts[i as usize]), i));
     let support: Vec<u32> = code.iter().map(|&i| counts[i as usize]).collect();
-    let mut rank_of = vec![u32::MAX; b.n_items as usize];
+    let mut rank_of = vec![NIL; n_items];
     for (r, &i) in code.iter().enumerate() {
         rank_of[i as usize] = r as u32;
     }
-    let mut tid_start = Vec::with_capacity(code.len() + 1);
+    let m = code.len();
+    let mut tid_start = Vec::with_capacity(m + 1);
     tid_start.push(0);
     for &s in &support {
         tid_start.push(tid_start[tid_start.len() - 1] + s as usize);
     }
-    let nnz = tid_start[code.len()];
-    let mut tids = vec![0u32; nnz];
-    let mut fill = tid_start.clone();
-    let mut offsets = vec![0u32; b.n_transactions() + 1];
-    for t in 0..b.n_transactions() {
-        for &i in b.basket(t) {
-            let r = rank_of[i as usize];
-            if r != u32::MAX {
-                tids[fill[r as usize]] = t as u32;
-                fill[r as usize] += 1;
-                offsets[t + 1] += 1;
-            }
+    // Rank r's list is its baskets in range 0, then in range 1, ...: cut it into those shares.
+    let mut tids = vec![0u32; tid_start[m]];
+    let mut shares: Vec<Vec<&mut [u32]>> = (0..n_parts).map(|_| Vec::with_capacity(m)).collect();
+    let mut rest = tids.as_mut_slice();
+    for &i in &code {
+        for (p, share) in shares.iter_mut().enumerate() {
+            let (mine, tail) = rest.split_at_mut(part_counts[p][i as usize] as usize);
+            share.push(mine);
+            rest = tail;
         }
     }
-    for t in 0..b.n_transactions() {
-        offsets[t + 1] += offsets[t];
+    let shares: Vec<Mutex<Vec<&mut [u32]>>> = shares.into_iter().map(Mutex::new).collect();
+    // Each range fills its shares and counts the frequent items of its baskets.
+    let lens = par::map_dynamic(n_parts, threads, |p, _| {
+        let mut share = shares[p].lock().unwrap_or_else(|e| e.into_inner());
+        let mut fill = vec![0usize; m];
+        let mut lens = Vec::with_capacity(parts[p + 1] - parts[p]);
+        for t in parts[p]..parts[p + 1] {
+            let mut len = 0;
+            for &i in b.basket(t) {
+                let r = rank_of[i as usize] as usize;
+                if r != NIL as usize {
+                    share[r][fill[r]] = t as u32;
+                    fill[r] += 1;
+                    len += 1;
+                }
+            }
+            lens.push(len);
+        }
+        lens
+    });
+    drop(shares);
+    let mut offsets = Vec::with_capacity(b.n_transactions() + 1);
+    offsets.push(0u32);
+    for &len in lens.iter().flatten() {
+        offsets.push(offsets[offsets.len() - 1] + len);
     }
-    let ranks = horizontal(&offsets, &tid_start, &tids);
+    let ranks = horizontal(&offsets, &tid_start, &tids, threads);
     Ranked { code, support, offsets, ranks, tid_start, tids, pairs: None }
+}
+
+/// Cuts the baskets into ranges of about `ENTRIES_PER_TASK` entries, at least one and no more
+/// than the item counts per range fit in the size of the input: range p is baskets
+/// `cuts[p]..cuts[p + 1]`.
+fn basket_ranges(offsets: &[u32], n_items: usize, threads: usize) -> Vec<usize> {
+    let n = offsets.len() - 1;
+    let entries = offsets[n] as usize;
+    let most = (4 * par::num_threads(threads)).min(entries / n_items.max(1)).max(1);
+    let ranges = (entries / ENTRIES_PER_TASK).clamp(1, most);
+    let mut cuts: Vec<usize> = (0..ranges).map(|p| offsets.partition_point(|&o| (o as usize) < p * entries / ranges).min(n)).collect();
+    cuts[0] = 0;
+    cuts.push(n);
+    cuts.dedup();
+    cuts
+}
+
+/// Runs `f(k, part)` on up to `threads` workers for the parts of `data` cut at `cuts` (part k
+/// is `data[cuts[k]..cuts[k + 1]]`).
+fn for_each_part<T: Send, F>(data: &mut [T], cuts: &[usize], threads: usize, f: F)
+where
+    F: Fn(usize, &mut [T]) + Sync,
+{
+    let mut parts = Vec::with_capacity(cuts.len());
+    let mut rest = data;
+    for w in cuts.windows(2) {
+        let (part, tail) = rest.split_at_mut(w[1] - w[0]);
+        parts.push(Mutex::new(Some(part)));
+        rest = tail;
+    }
+    par::run_dynamic(parts.len(), threads, |k, _| {
+        let part = parts[k].lock().unwrap_or_else(|e| e.into_inner()).take().expect("each part once");
+        f(k, part);
+    });
 }
 
 /// Entries written per block of baskets by [`horizontal`]: 256 KiB, a share of L2.
 const BLOCK_ENTRIES: usize = 1 << 16;
 
 /// Each basket's ranks, ascending, from the tid lists: reading the lists rank by rank appends
-/// ranks in order. Blocks of baskets small enough to stay in cache are filled one at a time,
-/// since the writes scatter over the baskets.
-fn horizontal(offsets: &[u32], tid_start: &[usize], tids: &[u32]) -> Vec<u32> {
+/// ranks in order. Blocks of baskets small enough to stay in cache are filled one at a time
+/// (the writes scatter over the block's baskets), in parallel.
+fn horizontal(offsets: &[u32], tid_start: &[usize], tids: &[u32], threads: usize) -> Vec<u32> {
     let (n, m) = (offsets.len() - 1, tid_start.len() - 1);
     let nnz = tids.len();
     // Every block visits every rank: at most about nnz / m blocks.
     let n_blocks = (nnz / BLOCK_ENTRIES).min(nnz / m.max(1)).max(1);
     let per_block = n.div_ceil(n_blocks).max(1);
+    let blocks: Vec<usize> = (0..n).step_by(per_block).chain([n]).collect();
+    let cuts: Vec<usize> = blocks.iter().map(|&t| offsets[t] as usize).collect();
     let mut ranks = vec![0u32; nnz];
-    let mut next = offsets.to_vec();
-    let mut cursor = tid_start[..m].to_vec();
-    for block_end in (per_block..n + per_block).step_by(per_block) {
-        let end = block_end.min(n) as u32;
+    for_each_part(&mut ranks, &cuts, threads, |k, part| {
+        let (first, end) = (blocks[k], blocks[k + 1] as u32);
+        let mut next: Vec<u32> = offsets[first..blocks[k + 1]].iter().map(|&o| o - offsets[first]).collect();
         for r in 0..m {
-            let list = &tids[cursor[r]..tid_start[r + 1]];
-            let taken = list.iter().take_while(|&&t| t < end).count();
-            for &t in &list[..taken] {
-                ranks[next[t as usize] as usize] = r as u32;
-                next[t as usize] += 1;
+            let list = &tids[tid_start[r]..tid_start[r + 1]];
+            let from = list.partition_point(|&t| (t as usize) < first);
+            for &t in list[from..].iter().take_while(|&&t| t < end) {
+                let slot = &mut next[t as usize - first];
+                part[*slot as usize] = r as u32;
+                *slot += 1;
             }
-            cursor[r] += taken;
         }
-    }
+    });
     ranks
 }
 
