@@ -52,6 +52,11 @@ pub struct MineOptions {
     pub threads: usize,
 }
 
+/// Most items (summed over itemsets) a mining may return, 1 GiB of item codes: a search that
+/// would write more (a tiny support on dense data explodes) stops with `InvalidArgument`
+/// instead of exhausting memory.
+pub const MAX_RESULT_ITEMS: usize = 1 << 28;
+
 /// Frequent itemsets in CSR form: itemset `i` holds `items[offsets[i]..offsets[i+1]]`
 /// (ascending item codes) and occurs in `counts[i]` baskets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

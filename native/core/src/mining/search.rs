@@ -12,10 +12,11 @@
 //! frequent item, run on the thread pool; the tasks' outputs are concatenated in task order, so
 //! the result does not depend on scheduling.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use super::masks::{MaskBuffers, MaskMiner, Masks};
-use super::Itemsets;
+use super::{Itemsets, MAX_RESULT_ITEMS};
 use crate::error::{Error, Result};
 use crate::par;
 
@@ -41,13 +42,31 @@ struct Sink<'a> {
     chosen: Vec<usize>,
     extra: Vec<u32>,
     found: Found,
+    /// Items written by all tasks so far, counted in steps of `PUBLISH_EVERY`; past
+    /// `ITEM_LIMIT` every task stops (`full`).
+    written: &'a AtomicU64,
+    published: usize,
+    full: bool,
 }
 
+/// Most items the itemsets may hold (see [`MAX_RESULT_ITEMS`]).
+const ITEM_LIMIT: u64 = MAX_RESULT_ITEMS as u64;
+/// Items a task writes between two updates of the shared count.
+const PUBLISH_EVERY: usize = 1 << 16;
+
 impl<'a> Sink<'a> {
-    fn new(code: &'a [u32], max_len: usize) -> Self {
+    fn new(code: &'a [u32], max_len: usize, written: &'a AtomicU64) -> Self {
         let max_len = if max_len == 0 { usize::MAX } else { max_len };
         let (prefix, sorted, perfect, chosen, extra) = Default::default();
-        Sink { code, max_len, prefix, sorted, perfect, chosen, extra, found: Found::default() }
+        let found = Found::default();
+        Sink { code, max_len, prefix, sorted, perfect, chosen, extra, found, written, published: 0, full: false }
+    }
+
+    /// Adds the items written since the last call to the shared count.
+    fn publish(&mut self) {
+        let new = (self.found.items.len() - self.published) as u64;
+        self.published = self.found.items.len();
+        self.full |= self.written.fetch_add(new, Ordering::Relaxed) + new > ITEM_LIMIT;
     }
 
     fn push(&mut self, rank: u32) {
@@ -84,7 +103,7 @@ impl<'a> Sink<'a> {
         self.close(count);
         let room = self.max_len - self.prefix.len();
         let mut next = 0;
-        loop {
+        while !self.full {
             if self.chosen.len() < room && next < self.perfect.len() {
                 self.chosen.push(next);
                 self.write_with_chosen(count);
@@ -119,10 +138,13 @@ impl<'a> Sink<'a> {
 
     /// Ends the itemset whose items were just written.
     fn close(&mut self, count: u32) {
-        // Wraps only past u32::MAX items, which `join` rejects.
+        // Below u32::MAX: `search` stops at MAX_RESULT_ITEMS.
         let end = self.found.items.len() as u32;
         self.found.ends.push(end);
         self.found.counts.push(count);
+        if self.found.items.len() - self.published >= PUBLISH_EVERY {
+            self.publish();
+        }
     }
 }
 
@@ -284,16 +306,23 @@ where
     let m = top.candidates().len();
     let workers = par::num_threads(threads).min(m.max(1));
     let scratch: Vec<WorkerSlot<P>> = (0..workers).map(|_| Mutex::new(None)).collect();
+    let written = AtomicU64::new(0);
     let parts = par::map_dynamic(m, workers, |task, worker| {
         let mut slot = scratch[worker].lock().unwrap_or_else(|e| e.into_inner());
         let s = slot.get_or_insert_with(&new_scratch);
-        let mut sink = Sink::new(code, max_len);
+        let mut sink = Sink::new(code, max_len, &written);
         // Least frequent candidate first, as at every depth.
         let x = (m - 1 - task) as u32;
         visit(miner, top, x, &mut s.levels, &mut s.buf, &mut s.perfect, &mut sink, Some(&mut s.tail));
+        sink.publish();
         sink.found
     });
-    join(parts)
+    if written.load(Ordering::Relaxed) > ITEM_LIMIT {
+        return Err(Error::invalid(format!(
+            "the frequent itemsets hold more than {ITEM_LIMIT} items: raise the minimum support or set maxLen"
+        )));
+    }
+    Ok(join(parts))
 }
 
 /// Reports "prefix + x" and every frequent itemset extending it with candidates below x;
@@ -310,6 +339,9 @@ fn visit<P: Project>(
     sink: &mut Sink,
     mut tail: Option<&mut Tail>,
 ) {
+    if sink.full {
+        return;
+    }
     let (rank, support) = (node.candidates().rank[x as usize], node.candidates().support[x as usize]);
     sink.push(rank);
     match levels.split_first_mut() {
@@ -338,16 +370,10 @@ fn visit<P: Project>(
     sink.pop();
 }
 
-/// Concatenates the tasks' itemsets into one CSR.
-fn join(parts: Vec<Found>) -> Result<Itemsets> {
+/// Concatenates the tasks' itemsets into one CSR (of at most `ITEM_LIMIT` items).
+fn join(parts: Vec<Found>) -> Itemsets {
     let n_sets: usize = parts.iter().map(|p| p.counts.len()).sum();
     let n_items: usize = parts.iter().map(|p| p.items.len()).sum();
-    if n_items > u32::MAX as usize {
-        return Err(Error::invalid(format!(
-            "the frequent itemsets hold {n_items} items, more than {} fit: raise the minimum support or set maxLen",
-            u32::MAX
-        )));
-    }
     let mut out = Itemsets {
         offsets: Vec::with_capacity(n_sets + 1),
         items: Vec::with_capacity(n_items),
@@ -360,5 +386,5 @@ fn join(parts: Vec<Found>) -> Result<Itemsets> {
         out.items.extend_from_slice(&p.items);
         out.counts.extend_from_slice(&p.counts);
     }
-    Ok(out)
+    out
 }
