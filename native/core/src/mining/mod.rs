@@ -18,7 +18,7 @@ mod rules;
 mod search;
 
 pub use baskets::Baskets;
-pub use rules::{association_rules, Metric, RuleOptions, Rules, METRIC_NAMES};
+pub use rules::{association_rules, Metric, RuleOptions, Rules, MAX_RULES, METRIC_NAMES};
 
 use crate::error::{Code, Error, Result};
 

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Itemsets;
 use crate::error::{Code, Error, Result};
@@ -116,6 +117,9 @@ impl Rules {
 
 /// Itemsets per parallel task.
 const CHUNK: usize = 256;
+/// Most rules one call may return (about 3.5 GB with their columns): past it, an error instead
+/// of exhausting memory.
+pub const MAX_RULES: usize = 1 << 25;
 
 /// Splits every itemset of `sets` into rules and keeps those whose metric reaches the threshold.
 /// `sets` may list itemsets in any order, with items in any order inside.
@@ -139,11 +143,18 @@ pub fn association_rules(sets: &Itemsets, n_transactions: u64, o: &RuleOptions) 
     }
     let split = Splitter { sets: &sorted, index: &index, n: n_transactions, o };
     let n_tasks = unique.len().div_ceil(CHUNK);
+    let kept = AtomicUsize::new(0);
     let parts = par::map_dynamic(n_tasks, o.threads, |task, _| {
         let mut out = Rules::empty();
         let mut scratch = SplitScratch::default();
         for &i in &unique[task * CHUNK..((task + 1) * CHUNK).min(unique.len())] {
+            let before = out.len();
             split.rules_of(i as usize, &mut scratch, &mut out)?;
+            if kept.fetch_add(out.len() - before, Ordering::Relaxed) + out.len() - before > MAX_RULES {
+                return Err(Error::invalid(format!(
+                    "more than {MAX_RULES} rules: raise the threshold or restrict the rules' items or lengths"
+                )));
+            }
         }
         Ok(out)
     });
