@@ -26,6 +26,8 @@ export interface Source {
   columns: string[];
   /** Dense codes and labels of a column; nulls are `NULL_VALUE`. */
   codes(name: string): RawCodes;
+  /** Dense codes of a column and how many distinct values it has (no labels: for grouping). */
+  groups(name: string): { codes: Uint32Array; count: number };
   /** A numeric (or date) column as f64; nulls are `NULL_VALUE`. */
   numbers(name: string): Float64Array;
   /** A boolean or 0/1 column as bytes (or f64 values the native side checks are 0/1). */
@@ -107,6 +109,20 @@ function toIndicator(values: ArrayLike<unknown>, name: string): Uint8Array {
   return out;
 }
 
+/** Dense codes of a polars Series: polars hashes the values (categorical codes), then they are made dense natively. */
+function polarsDense(s: any): { codes: Uint32Array; firstRows: Uint32Array } {
+  const pl = require("nodejs-polars");
+  const dtype = String(s.dtype);
+  const strings = dtype.includes("String") || dtype.includes("Utf8") ? s : s.cast(pl.Utf8);
+  return native("denseCodes", strings.cast(pl.Categorical).cast(pl.UInt32).toTypedArray());
+}
+
+/** `groups` for sources that encode in JS: the codes of `codes`, without keeping the labels. */
+function groupsOf(source: Pick<Source, "codes">, name: string) {
+  const { codes, labels } = source.codes(name);
+  return { codes, count: labels.length };
+}
+
 function polarsSource(df: any): Source {
   const columns: string[] = df.columns;
   const column = (name: string) => {
@@ -120,13 +136,14 @@ function polarsSource(df: any): Source {
     kind: "polars", frame: df, height: df.height, columns,
     codes(name) {
       const s = column(name);
-      // Let polars hash the strings (categorical codes), then make them dense natively.
-      const cat = String(s.dtype).includes("String") || String(s.dtype).includes("Utf8") ? s : s.cast(pl().Utf8);
-      const physical: Uint32Array = cat.cast(pl().Categorical).cast(pl().UInt32).toTypedArray();
-      const { codes, firstRows } = native("denseCodes", physical);
+      const { codes, firstRows } = polarsDense(s);
       const labels = s.gather(Array.from(firstRows)).toArray().map((v: unknown) =>
         typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
       return { codes, labels };
+    },
+    groups(name) {
+      const { codes, firstRows } = polarsDense(column(name));
+      return { codes, count: firstRows.length };
     },
     numbers(name) {
       const s = column(name);
@@ -173,6 +190,9 @@ function arrowSource(t: any): Source {
       }
       return encodeValues(v.toArray(), name);
     },
+    groups(name) {
+      return groupsOf(this, name);
+    },
     numbers(name) {
       const v = column(name);
       const arr = v.toArray();
@@ -200,6 +220,7 @@ function danfoSource(df: any): Source {
   return {
     kind: "danfo", frame: df, height: df.shape[0], columns,
     codes: (name) => encodeValues(column(name), name),
+    groups(name) { return groupsOf(this, name); },
     numbers: (name) => toNumbers(column(name), name),
     indicator: (name) => toIndicator(column(name), name),
     values: column,
@@ -215,6 +236,7 @@ function recordsSource(rows: Record<string, unknown>[]): Source {
   return {
     kind: "records", frame: rows, height: rows.length, columns,
     codes: (name) => encodeValues(column(name), name),
+    groups(name) { return groupsOf(this, name); },
     numbers: (name) => toNumbers(column(name), name),
     indicator: (name) => toIndicator(column(name), name),
     values: column,

@@ -67,12 +67,12 @@ export function readBaskets(data: unknown, o: LongFormat & { useColnames?: boole
   if (txnCol !== undefined || o.itemCol !== undefined) {
     check(txnCol !== undefined && o.itemCol !== undefined,
       `long format needs both transactionCol (or userCol) and itemCol, got transactionCol=${JSON.stringify(txnCol)}, itemCol=${JSON.stringify(o.itemCol)}`);
-    const txn = source.codes(txnCol!);
+    const txn = source.groups(txnCol!);
     const items = sortedCodes(source.codes(o.itemCol!));
     return {
       spec: { txn: txn.codes, item: items.codes, nItems: items.labels.length },
       labels: useColnames ? items.labels : items.labels.map((_, i) => i),
-      nTransactions: txn.labels.length,
+      nTransactions: txn.count,
       source,
     };
   }

@@ -71,12 +71,12 @@ export class HUPM {
     check(txnCol !== undefined && typeof o.itemCol === "string" && typeof o.utilityCol === "string",
       "HUPM.fromTransactions needs transactionCol (or userCol), itemCol and utilityCol");
     const source = toSource(data);
-    const txn = source.codes(txnCol!);
+    const txn = source.groups(txnCol!);
     const items = sortedCodes(source.codes(o.itemCol!));
     const utilities = source.numbers(o.utilityCol);
     checkUtilities(utilities);
     // Group rows by transaction: a counting sort over the transaction codes.
-    const n = txn.labels.length;
+    const n = txn.count;
     const offsets = new Uint32Array(n + 1);
     for (const t of txn.codes) offsets[t + 1]++;
     for (let t = 0; t < n; t++) offsets[t + 1] += offsets[t];
