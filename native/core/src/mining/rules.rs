@@ -286,23 +286,30 @@ impl Splitter<'_> {
         }
         let c_ac = self.sets.counts[i];
         let values = if self.o.support_only {
+            let support = c_ac as f64 / self.n as f64;
+            if support < self.o.min_threshold {
+                return Ok(());
+            }
             let mut v = [f64::NAN; 12];
-            v[2] = c_ac as f64 / self.n as f64;
+            v[Metric::Support.column()] = support;
             v
         } else {
             let c_a = self.count_of(&s.antecedent, set)?;
             let c_c = self.count_of(&s.consequent, set)?;
-            metrics(c_a, c_c, c_ac, self.n)
-        };
-        let metric = if self.o.support_only { Metric::Support } else { self.o.metric };
-        if values[metric.column()] >= self.o.min_threshold {
-            out.antecedent_items.extend_from_slice(&s.antecedent);
-            out.antecedent_offsets.push(out.antecedent_items.len() as u32);
-            out.consequent_items.extend_from_slice(&s.consequent);
-            out.consequent_offsets.push(out.consequent_items.len() as u32);
-            for (column, v) in out.columns.iter_mut().zip(values) {
-                column.push(v);
+            let counts = RuleCounts::new(c_a, c_c, c_ac, self.n);
+            // NaN (0 / 0) fails the threshold, as in mlxtend.
+            let passes = counts.value(self.o.metric.column()) >= self.o.min_threshold;
+            if !passes {
+                return Ok(());
             }
+            counts.all()
+        };
+        out.antecedent_items.extend_from_slice(&s.antecedent);
+        out.antecedent_offsets.push(out.antecedent_items.len() as u32);
+        out.consequent_items.extend_from_slice(&s.consequent);
+        out.consequent_offsets.push(out.consequent_items.len() as u32);
+        for (column, v) in out.columns.iter_mut().zip(values) {
+            column.push(v);
         }
         Ok(())
     }
@@ -320,30 +327,63 @@ impl Splitter<'_> {
     }
 }
 
-/// All twelve metric columns of a rule A => C from the counts of A, C and A + C among n baskets.
-pub(crate) fn metrics(c_a: u32, c_c: u32, c_ac: u32, n: u64) -> [f64; 12] {
-    let (a, c, ac, n) = (c_a as i128, c_c as i128, c_ac as i128, n as i128);
-    // One rounding per value: both integer products are exact below 2^53.
-    let ratio = |num: i128, den: i128| num as f64 / den as f64;
-    let over_n = |x: i128| ratio(x, n);
-    let confidence = ratio(ac, a);
-    // n^2 (leverage) times the plain metric's numerator.
-    let leverage_n2 = ac * n - a * c;
-    let zhang_den = (ac * (n - a)).max(a * (c - ac));
-    [
-        over_n(a),
-        over_n(c),
-        over_n(ac),
-        confidence,
-        ratio(ac * n, a * c),
-        1.0,
-        ratio(leverage_n2, n * n),
-        if ac >= a { f64::INFINITY } else { ratio((n - c) * a, n * (a - ac)) },
-        if zhang_den == 0 { 0.0 } else { ratio(leverage_n2, zhang_den) },
-        ratio(ac, a + c - ac),
-        if n == c { 0.0 } else { ratio(leverage_n2, a * (n - c)) },
-        ratio(ac * (a + c), 2 * a * c),
-    ]
+/// The counts of a rule A => C: of A, of C and of A + C, among n baskets.
+struct RuleCounts {
+    a: i128,
+    c: i128,
+    ac: i128,
+    n: i128,
+    /// Every product of two counts fits in an i64 (fewer than 2^31 baskets).
+    small: bool,
+}
+
+impl RuleCounts {
+    fn new(c_a: u32, c_c: u32, c_ac: u32, n: u64) -> Self {
+        let small = n < 1 << 31;
+        RuleCounts { a: c_a as i128, c: c_c as i128, ac: c_ac as i128, n: n as i128, small }
+    }
+
+    /// Column `k` of [`METRIC_NAMES`], from the counts with one rounding where possible (the
+    /// integer products are exact).
+    fn value(&self, k: usize) -> f64 {
+        let RuleCounts { a, c, ac, n, small } = *self;
+        let ratio = |num: i128, den: i128| to_f64(num, small) / to_f64(den, small);
+        // n^2 times the leverage.
+        let leverage_n2 = || ac * n - a * c;
+        match k {
+            0 => ratio(a, n),
+            1 => ratio(c, n),
+            2 => ratio(ac, n),
+            3 => ratio(ac, a),
+            4 => ratio(ac * n, a * c),
+            5 => 1.0,
+            6 => ratio(leverage_n2(), n * n),
+            7 if ac >= a => f64::INFINITY,
+            7 => ratio((n - c) * a, n * (a - ac)),
+            8 => match (ac * (n - a)).max(a * (c - ac)) {
+                0 => 0.0,
+                den => ratio(leverage_n2(), den),
+            },
+            9 => ratio(ac, a + c - ac),
+            10 if n == c => 0.0,
+            10 => ratio(leverage_n2(), a * (n - c)),
+            _ => ratio(ac * (a + c), 2 * a * c),
+        }
+    }
+
+    fn all(&self) -> [f64; 12] {
+        std::array::from_fn(|k| self.value(k))
+    }
+}
+
+/// `x` in f64 (exact below 2^53). i128 -> f64 is a slow library call, avoided when `small`
+/// says that `x`, a product of two counts, fits in an i64.
+fn to_f64(x: i128, small: bool) -> f64 {
+    if small {
+        x as i64 as f64
+    } else {
+        x as f64
+    }
 }
 
 /// Concatenates the tasks' rules in task order; the first error wins.
