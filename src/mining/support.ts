@@ -36,3 +36,17 @@ export function threadCount(threads: unknown): number {
     throw new RusketError("INVALID_ARGUMENT", `threads must be a whole number >= 1, got ${String(threads)}`);
   return threads;
 }
+
+/** A whole number ≥ `min`, or `INVALID_ARGUMENT` naming it. */
+export function whole(v: unknown, name: string, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min)
+    throw new RusketError("INVALID_ARGUMENT", `${name} must be a whole number ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+/** A finite number ≥ 0, or `INVALID_ARGUMENT` naming it. */
+export function nonNegative(v: unknown, name: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+    throw new RusketError("INVALID_ARGUMENT", `${name} must be a finite number ≥ 0, got ${String(v)}`);
+  return v;
+}

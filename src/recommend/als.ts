@@ -5,10 +5,9 @@
  */
 import { RusketError } from "../errors";
 import { native, nativeAsync, type Fitted, type Interactions } from "../native";
-import type { Label } from "../types";
-import { threadCount } from "../mining/support";
+import { nonNegative, threadCount, whole } from "../mining/support";
 import { FactorModel } from "./model";
-import { readInteractions, type InteractionColumns } from "./interactions";
+import type { InteractionColumns } from "./interactions";
 
 /** ALS's parameters. */
 export interface AlsParams {
@@ -30,16 +29,6 @@ export interface AlsParams {
   verbose?: boolean;
   /** Native threads (default: all cores). */
   threads?: number;
-}
-
-function whole(v: unknown, name: string, min: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new RusketError("INVALID_ARGUMENT", `${name} must be a whole number ≥ ${min}, got ${String(v)}`);
-  return v;
-}
-
-function nonNegative(v: unknown, name: string): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new RusketError("INVALID_ARGUMENT", `${name} must be a finite number ≥ 0, got ${String(v)}`);
-  return v;
 }
 
 /**
@@ -101,7 +90,3 @@ export class ALS extends FactorModel {
     return FactorModel.restore(path, "als", (params) => new ALS(params as AlsParams));
   }
 }
-
-/** Labels of what `readInteractions` read (re-exported for the BPR module). */
-export type { Label, InteractionColumns };
-export { readInteractions, whole, nonNegative };

@@ -4,11 +4,10 @@
  * column). With more than one thread the fit is not deterministic (update order varies).
  * @module
  */
-import { RusketError } from "../errors";
 import { native, nativeAsync, type Fitted, type Interactions } from "../native";
-import { threadCount } from "../mining/support";
+import { nonNegative, threadCount, whole } from "../mining/support";
 import { FactorModel } from "./model";
-import { nonNegative, whole, type InteractionColumns } from "./als";
+import type { InteractionColumns } from "./interactions";
 
 /** BPR's parameters. */
 export interface BprParams {

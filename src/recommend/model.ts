@@ -7,7 +7,7 @@ import { RusketError } from "../errors";
 import { native, nativeAsync, type Fitted, type Interactions } from "../native";
 import { buildFrame, outputKind } from "../data/output";
 import type { FormatOption, Label, Matrix, OutputFormat } from "../types";
-import { threadCount } from "../mining/support";
+import { whole } from "../mining/support";
 import { readInteractions, type InteractionColumns } from "./interactions";
 import { loadModel, saveModel } from "./persist";
 import { exportItemFactors, exportUserFactors, type ExportOptions } from "./functions";
@@ -46,9 +46,7 @@ export interface FactorState {
 }
 
 function count(n: unknown, what = "n", fallback = 10): number {
-  if (n === undefined) return fallback;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new RusketError("INVALID_ARGUMENT", `${what} must be a whole number ≥ 1, got ${String(n)}`);
-  return n;
+  return n === undefined ? fallback : whole(n, what, 1);
 }
 
 const PAD = 0xffffffff;
@@ -345,6 +343,3 @@ export abstract class FactorModel {
     return this.batchColumns(r, o);
   }
 }
-
-export { count as positiveCount };
-export { threadCount };
