@@ -4,6 +4,9 @@
 use rusket_core::error::Code;
 use rusket_core::sequence::{prefixspan, sequences_from_events, Patterns};
 
+mod common;
+use common::Rng;
+
 /// Sequences in CSR form.
 struct Seqs {
     offsets: Vec<u32>,
@@ -109,16 +112,6 @@ fn same_result_on_any_number_of_threads() {
     assert_eq!(one, s.mine(292, 0, 3));
 }
 
-/// Tiny deterministic generator for the random databases.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 #[test]
 fn random_databases_match_exhaustive_enumeration() {

@@ -3,6 +3,9 @@
 use rusket_core::error::Code;
 use rusket_core::utility::{efim, HighUtility};
 
+mod common;
+use common::Rng;
+
 /// FoodMart in CSR form: `items:transactionUtility:utilities` per line.
 struct Db {
     offsets: Vec<u32>,
@@ -147,16 +150,6 @@ fn repeated_items_add_up_and_zero_utilities_are_kept() {
     assert_eq!(as_set(&db.mine(5.0, 0, 1)), vec![(vec![0], 5.0), (vec![0, 1], 5.0)]);
 }
 
-/// Tiny deterministic generator for the random databases.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
 
 #[test]
 fn random_databases_match_exhaustive_enumeration() {
