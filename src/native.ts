@@ -15,7 +15,7 @@ export type F64 = Float64Array;
 
 /** Baskets in one of three layouts; the native side builds its CSR from any of them. */
 export type BasketSpec =
-  | { txn: U32; item: U32; nItems: number }
+  | { txn: U32; nTxn: number; item: U32; nItems: number } // txn codes 0..nTxn-1, each row one (basket, item) pair
   | { columns: (Uint8Array | F64)[]; rows: number }
   | { offsets: U32; items: U32; nItems: number };
 
@@ -53,10 +53,10 @@ export type IpcColumn =
 export interface NativeTable {
   version(): string;
   panicForTest(): never;
-  /** Dense codes 0..k-1 in order of first appearance, and the row where each first appears. */
-  denseCodes(codes: U32): { codes: U32; firstRows: U32 };
-  /** out[i] = perm[codes[i]]. */
-  remap(codes: U32, perm: U32): U32;
+  /** Rewrites `codes` in place as 0..k-1 in order of first appearance; returns the row where each first appears. */
+  denseCodes(codes: U32): U32;
+  /** codes[i] = perm[codes[i]], in place; returns the length. */
+  remap(codes: U32, perm: U32): number;
   mine(baskets: BasketSpec, o: { minCount: number; maxLen: number; method: number; threads: number }): NativeItemsets;
   /** Column-major one-hot cells (nItems × nTransactions) of long-format baskets. */
   oneHot(baskets: BasketSpec): { cells: Uint8Array; nTransactions: number };

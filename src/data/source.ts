@@ -17,6 +17,13 @@ export interface RawCodes {
   labels: Label[];
 }
 
+/** A key column as dense codes 0..count-1 (in order of first appearance); `labels()` gives the label of each code. */
+export interface KeyCodes {
+  codes: Uint32Array;
+  count: number;
+  labels(): Label[];
+}
+
 /** One road in: every frame kind answers these. */
 export interface Source {
   kind: SourceKind;
@@ -24,10 +31,11 @@ export interface Source {
   frame: any;
   height: number;
   columns: string[];
-  /** Dense codes and labels of a column; nulls are `NULL_VALUE`. */
-  codes(name: string): RawCodes;
-  /** Dense codes of a column and how many distinct values it has (no labels: for grouping). */
-  groups(name: string): { codes: Uint32Array; count: number };
+  /**
+   * Key columns (transactions, users, items) as dense codes; nulls are `NULL_VALUE`. Asked
+   * together, polars encodes them in parallel; labels are gathered only when asked for.
+   */
+  keys(names: string[]): KeyCodes[];
   /** A numeric (or date) column as f64; nulls are `NULL_VALUE`. */
   numbers(name: string): Float64Array;
   /** A boolean or 0/1 column as bytes (or f64 values the native side checks are 0/1). */
@@ -61,8 +69,8 @@ function nullError(name: string): RusketError {
   return new RusketError("NULL_VALUE", `column "${name}" has null values; drop or fill them first`);
 }
 
-/** Codes for JS values, in order of first appearance (for sources without typed string columns). */
-export function encodeValues(values: ArrayLike<unknown>, name: string): RawCodes {
+/** Key codes for JS values, in order of first appearance (for sources without typed string columns). */
+export function encodeValues(values: ArrayLike<unknown>, name: string): KeyCodes {
   const index = new Map<unknown, number>();
   const labels: Label[] = [];
   const codes = new Uint32Array(values.length);
@@ -80,7 +88,7 @@ export function encodeValues(values: ArrayLike<unknown>, name: string): RawCodes
     }
     codes[i] = code;
   }
-  return { codes, labels };
+  return { codes, count: labels.length, labels: () => labels };
 }
 
 function toNumbers(values: ArrayLike<unknown>, name: string): Float64Array {
@@ -109,18 +117,9 @@ function toIndicator(values: ArrayLike<unknown>, name: string): Uint8Array {
   return out;
 }
 
-/** Dense codes of a polars Series: polars hashes the values (categorical codes), then they are made dense natively. */
-function polarsDense(s: any): { codes: Uint32Array; firstRows: Uint32Array } {
-  const pl = require("nodejs-polars");
-  const dtype = String(s.dtype);
-  const strings = dtype.includes("String") || dtype.includes("Utf8") ? s : s.cast(pl.Utf8);
-  return native("denseCodes", strings.cast(pl.Categorical).cast(pl.UInt32).toTypedArray());
-}
-
-/** `groups` for sources that encode in JS: the codes of `codes`, without keeping the labels. */
-function groupsOf(source: Pick<Source, "codes">, name: string) {
-  const { codes, labels } = source.codes(name);
-  return { codes, count: labels.length };
+/** A label as JS gives it back from polars or Arrow. */
+function plainLabel(v: unknown): Label {
+  return (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v) as Label;
 }
 
 function polarsSource(df: any): Source {
@@ -134,16 +133,20 @@ function polarsSource(df: any): Source {
   const pl = () => require("nodejs-polars");
   return {
     kind: "polars", frame: df, height: df.height, columns,
-    codes(name) {
-      const s = column(name);
-      const { codes, firstRows } = polarsDense(s);
-      const labels = s.gather(Array.from(firstRows)).toArray().map((v: unknown) =>
-        typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
-      return { codes, labels };
-    },
-    groups(name) {
-      const { codes, firstRows } = polarsDense(column(name));
-      return { codes, count: firstRows.length };
+    keys(names) {
+      // polars hashes the values into categorical codes, all columns in one parallel select;
+      // the codes are then made dense natively, in place.
+      const series = names.map(column);
+      const encoded = df.select(...series.map((s: any, i: number) => {
+        const dtype = String(s.dtype);
+        const strings = dtype.includes("String") || dtype.includes("Utf8") ? pl().col(s.name) : pl().col(s.name).cast(pl().Utf8);
+        return strings.cast(pl().Categorical).cast(pl().UInt32).alias(`key${i}`);
+      }));
+      return series.map((s: any, i: number) => {
+        const codes: Uint32Array = encoded.getColumn(`key${i}`).toTypedArray();
+        const firstRows = native("denseCodes", codes);
+        return { codes, count: firstRows.length, labels: () => s.gather(Array.from(firstRows)).toArray().map(plainLabel) };
+      });
     },
     numbers(name) {
       const s = column(name);
@@ -178,20 +181,16 @@ function arrowSource(t: any): Source {
   };
   return {
     kind: "arrow", frame: t, height: t.numRows, columns,
-    codes(name) {
-      const v = column(name);
-      if (String(v.type).startsWith("Dictionary") && v.data.length === 1) {
-        // Dictionary-encoded: the indices are codes already; make them dense natively.
+    keys(names) {
+      return names.map((name) => {
+        const v = column(name);
+        if (!(String(v.type).startsWith("Dictionary") && v.data.length === 1)) return encodeValues(v.toArray(), name);
+        // Dictionary-encoded: the indices are codes already; made dense natively, in place.
         const d = v.data[0];
-        const idx = Uint32Array.from(d.values.subarray(0, d.length));
-        const { codes, firstRows } = native("denseCodes", idx);
-        const dict = d.dictionary.toArray();
-        return { codes, labels: Array.from(firstRows, (r) => dict[idx[r]]) };
-      }
-      return encodeValues(v.toArray(), name);
-    },
-    groups(name) {
-      return groupsOf(this, name);
+        const codes = Uint32Array.from(d.values.subarray(0, d.length));
+        const firstRows = native("denseCodes", codes);
+        return { codes, count: firstRows.length, labels: () => Array.from(firstRows, (r) => plainLabel(d.dictionary.get(d.values[r]))) };
+      });
     },
     numbers(name) {
       const v = column(name);
@@ -219,8 +218,7 @@ function danfoSource(df: any): Source {
   };
   return {
     kind: "danfo", frame: df, height: df.shape[0], columns,
-    codes: (name) => encodeValues(column(name), name),
-    groups(name) { return groupsOf(this, name); },
+    keys: (names) => names.map((name) => encodeValues(column(name), name)),
     numbers: (name) => toNumbers(column(name), name),
     indicator: (name) => toIndicator(column(name), name),
     values: column,
@@ -235,8 +233,7 @@ function recordsSource(rows: Record<string, unknown>[]): Source {
   };
   return {
     kind: "records", frame: rows, height: rows.length, columns,
-    codes: (name) => encodeValues(column(name), name),
-    groups(name) { return groupsOf(this, name); },
+    keys: (names) => names.map((name) => encodeValues(column(name), name)),
     numbers: (name) => toNumbers(column(name), name),
     indicator: (name) => toIndicator(column(name), name),
     values: column,
@@ -276,11 +273,12 @@ export function compareLabels(a: Label, b: Label): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Codes renumbered so that code order is label order (labels sorted ascending). */
-export function sortedCodes(raw: RawCodes): RawCodes {
-  const k = raw.labels.length;
-  const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => compareLabels(raw.labels[a], raw.labels[b]));
-  const perm = new Uint32Array(k);
+/** A key column renumbered (in place) so that code order is label order (labels sorted ascending). */
+export function sortedCodes(key: KeyCodes): RawCodes {
+  const labels = key.labels();
+  const order = Array.from({ length: key.count }, (_, i) => i).sort((a, b) => compareLabels(labels[a], labels[b]));
+  const perm = new Uint32Array(key.count);
   order.forEach((old, rank) => (perm[old] = rank));
-  return { codes: native("remap", raw.codes, perm), labels: order.map((i) => raw.labels[i]) };
+  native("remap", key.codes, perm);
+  return { codes: key.codes, labels: order.map((i) => labels[i]) };
 }

@@ -42,8 +42,7 @@ function fromArrays(baskets: Label[][], useColnames: boolean): Baskets {
     n += baskets[b].length;
     offsets[b + 1] = n;
   }
-  const raw = encodeValues(baskets.flat(), "baskets");
-  const { codes, labels } = sortedCodes(raw);
+  const { codes, labels } = sortedCodes(encodeValues(baskets.flat(), "baskets"));
   return {
     spec: { offsets, items: codes, nItems: labels.length },
     labels: useColnames ? labels : labels.map((_, i) => i),
@@ -67,10 +66,10 @@ export function readBaskets(data: unknown, o: LongFormat & { useColnames?: boole
   if (txnCol !== undefined || o.itemCol !== undefined) {
     check(txnCol !== undefined && o.itemCol !== undefined,
       `long format needs both transactionCol (or userCol) and itemCol, got transactionCol=${JSON.stringify(txnCol)}, itemCol=${JSON.stringify(o.itemCol)}`);
-    const txn = source.groups(txnCol!);
-    const items = sortedCodes(source.codes(o.itemCol!));
+    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!]);
+    const items = sortedCodes(itemKey);
     return {
-      spec: { txn: txn.codes, item: items.codes, nItems: items.labels.length },
+      spec: { txn: txn.codes, nTxn: txn.count, item: items.codes, nItems: items.labels.length },
       labels: useColnames ? items.labels : items.labels.map((_, i) => i),
       nTransactions: txn.count,
       source,

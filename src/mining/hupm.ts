@@ -71,8 +71,8 @@ export class HUPM {
     check(txnCol !== undefined && typeof o.itemCol === "string" && typeof o.utilityCol === "string",
       "HUPM.fromTransactions needs transactionCol (or userCol), itemCol and utilityCol");
     const source = toSource(data);
-    const txn = source.groups(txnCol!);
-    const items = sortedCodes(source.codes(o.itemCol!));
+    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!]);
+    const items = sortedCodes(itemKey);
     const utilities = source.numbers(o.utilityCol);
     checkUtilities(utilities);
     // Group rows by transaction: a counting sort over the transaction codes.

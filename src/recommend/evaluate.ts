@@ -58,8 +58,8 @@ export function trainTestSplit(data: unknown, o: SplitOptions): { train: any; te
   check(["random", "chronological", "leaveOneOut"].includes(strategy), `strategy must be "random", "chronological" or "leaveOneOut", got ${JSON.stringify(o.strategy)}`);
   check(strategy !== "chronological" || typeof o.timeCol === "string", 'strategy "chronological" needs timeCol');
   const source = toSource(data);
-  source.codes(o.itemCol); // the item column must exist and hold no nulls
-  const users = source.codes(userCol!).codes;
+  // The item column must exist and hold no nulls.
+  const users = source.keys([userCol!, o.itemCol])[0].codes;
   const time = o.timeCol !== undefined ? source.numbers(o.timeCol) : undefined;
   const rand = random(o.seed ?? 42);
   const byUser = new Map<number, number[]>();
@@ -113,11 +113,12 @@ export function evaluate(model: FactorModel, test: unknown, o: EvaluateOptions =
   const metrics = o.metrics ?? ["precision", "recall", "ndcg", "map", "hitRate"];
   for (const m of metrics) if (!["precision", "recall", "ndcg", "map", "hitRate"].includes(m)) throw new RusketError("INVALID_ARGUMENT", `unknown metric ${JSON.stringify(m)}`);
   const source = toSource(test, "test");
-  const users = source.codes(o.userCol ?? "userId"), items = source.codes(o.itemCol ?? "itemId");
+  const [userKey, items] = source.keys([o.userCol ?? "userId", o.itemCol ?? "itemId"]);
+  const users = { codes: userKey.codes, labels: userKey.labels() }, itemLabels = items.labels();
   const truth = new Map<number, Set<number>>();
   users.codes.forEach((u, row) => {
     let urow: number, irow: number;
-    try { urow = model.userRow(users.labels[u]); irow = model.itemRow(items.labels[items.codes[row]]); } catch { return; }
+    try { urow = model.userRow(users.labels[u]); irow = model.itemRow(itemLabels[items.codes[row]]); } catch { return; }
     (truth.get(urow) ?? truth.set(urow, new Set()).get(urow)!).add(irow);
   });
   const evalUsers = Uint32Array.from(truth.keys());

@@ -96,7 +96,7 @@ export function potentialTiers(recs: unknown, o: TierOptions = {}): any {
   check(by === "item" || by === "all", `by must be "item" or "all", got ${JSON.stringify(o.by)}`);
   const source = toSource(recs, "recs");
   const score = source.numbers(o.scoreCol ?? "score");
-  const group = by === "item" ? source.codes(o.itemCol ?? "itemId").codes : new Uint32Array(score.length);
+  const group = by === "item" ? source.keys([o.itemCol ?? "itemId"])[0].codes : new Uint32Array(score.length);
   const rows = new Map<number, number[]>();
   group.forEach((g, i) => (rows.get(g) ?? rows.set(g, []).get(g)!).push(i));
   const percentRank = new Float64Array(score.length);

@@ -54,11 +54,11 @@ export function readEventLog(data: unknown, o: EventLogColumns): EventSequences 
   for (const k of ["userCol", "timeCol", "itemCol"] as const)
     if (typeof o?.[k] !== "string") throw new RusketError("INVALID_ARGUMENT", `${k} (a column name) is required, got ${JSON.stringify(o?.[k])}`);
   const source = toSource(data);
-  const users = source.codes(o.userCol);
+  const [users, itemKey] = source.keys([o.userCol, o.itemCol]);
   const time = timestamps(source, o.timeCol);
-  const items = sortedCodes(source.codes(o.itemCol));
-  const { offsets, items: codes } = native("sequencesFromEvents", users.codes, time, items.codes, users.labels.length);
-  return { sequences: { offsets, items: codes, nItems: items.labels.length }, mapping: items.labels, users: users.labels, source };
+  const items = sortedCodes(itemKey);
+  const { offsets, items: codes } = native("sequencesFromEvents", users.codes, time, items.codes, users.count);
+  return { sequences: { offsets, items: codes, nItems: items.labels.length }, mapping: items.labels, users: users.labels(), source };
 }
 
 /**

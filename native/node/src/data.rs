@@ -3,7 +3,6 @@
 
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
-use crate::obj;
 use rusket_core::arrow_ipc::{self, Column};
 
 pub const EXPORTS: &[Export] = &[
@@ -12,43 +11,39 @@ pub const EXPORTS: &[Export] = &[
     Export { name: "arrowIpc", prepare: arrow_ipc_export },
 ];
 
-/// Codes 0..k-1 in order of first appearance, and the first row of each (for its label).
-pub fn dense(codes: &[u32]) -> (Vec<u32>, Vec<u32>) {
+/// Rewrites `codes` as 0..k-1 in order of first appearance; returns the first row of each
+/// (for its label).
+fn dense_in_place(codes: &mut [u32]) -> Vec<u32> {
     let max = codes.iter().copied().max().map_or(0, |m| m as usize + 1);
     let mut map = vec![u32::MAX; max];
     let mut first_rows = Vec::new();
-    let out = codes
-        .iter()
-        .enumerate()
-        .map(|(row, &c)| {
-            let slot = &mut map[c as usize];
-            if *slot == u32::MAX {
-                *slot = first_rows.len() as u32;
-                first_rows.push(row as u32);
-            }
-            *slot
-        })
-        .collect();
-    (out, first_rows)
+    for (row, c) in codes.iter_mut().enumerate() {
+        let slot = &mut map[*c as usize];
+        if *slot == u32::MAX {
+            *slot = first_rows.len() as u32;
+            first_rows.push(row as u32);
+        }
+        *c = *slot;
+    }
+    first_rows
 }
 
+/// `denseCodes(codes)`: makes a Uint32Array of codes dense in place; returns the first rows.
 fn dense_codes(args: &[Val]) -> JsResult<Job> {
-    let codes = arg(args, 0)?.slice::<u32>()?;
-    Ok(Box::new(move || {
-        let (codes, first_rows) = dense(codes);
-        Ok(obj! { "codes": codes, "firstRows": first_rows })
-    }))
+    let codes = arg(args, 0)?.slice_mut::<u32>()?;
+    Ok(Box::new(move || Ok(Out::U32(dense_in_place(codes)))))
 }
 
+/// `remap(codes, perm)`: replaces each code `c` by `perm[c]`, in place.
 fn remap(args: &[Val]) -> JsResult<Job> {
-    let codes = arg(args, 0)?.slice::<u32>()?;
+    let codes = arg(args, 0)?.slice_mut::<u32>()?;
     let perm = arg(args, 1)?.slice::<u32>()?;
     Ok(Box::new(move || {
-        let out: JsResult<Vec<u32>> = codes
-            .iter()
-            .map(|&c| perm.get(c as usize).copied().ok_or_else(|| JsError::invalid(format!("code {c} outside the permutation"))))
-            .collect();
-        Ok(Out::U32(out?))
+        if let Some(&c) = codes.iter().find(|&&c| c as usize >= perm.len()) {
+            return Err(JsError::invalid(format!("code {c} outside the permutation")));
+        }
+        codes.iter_mut().for_each(|c| *c = perm[*c as usize]);
+        Ok(Out::Num(codes.len() as f64))
     }))
 }
 

@@ -152,6 +152,13 @@ impl Val {
         Ok(unsafe { std::slice::from_raw_parts(data as *const T, len) })
     }
 
+    /// Borrows a TypedArray's elements for writing (results computed in place, e.g. codes
+    /// made dense): the caller owns the array and does not read it during the call.
+    pub fn slice_mut<T: Elem>(&self) -> JsResult<&'static mut [T]> {
+        let s = self.slice::<T>()?;
+        Ok(unsafe { std::slice::from_raw_parts_mut(s.as_ptr() as *mut T, s.len()) })
+    }
+
     /// The elements of a JS array.
     pub fn items(&self) -> JsResult<Vec<Val>> {
         let mut is = false;

@@ -1,6 +1,6 @@
 //! Exports of frequent-itemset mining and association rules.
 
-use crate::data::{arg, dense};
+use crate::data::arg;
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
@@ -14,7 +14,7 @@ pub const EXPORTS: &[Export] = &[
 
 /// Baskets in one of the layouts of `BasketSpec` (src/native.ts), read without copying.
 enum BasketSpec {
-    Pairs { txn: &'static [u32], item: &'static [u32], n_items: u32 },
+    Pairs { txn: &'static [u32], n_txn: u32, item: &'static [u32], n_items: u32 },
     Columns { columns: Vec<Indicator>, rows: usize },
     Csr { offsets: &'static [u32], items: &'static [u32], n_items: u32 },
 }
@@ -26,7 +26,12 @@ enum Indicator {
 
 fn read_baskets(v: Val) -> JsResult<BasketSpec> {
     if !v.get("txn")?.is_missing() {
-        return Ok(BasketSpec::Pairs { txn: v.get("txn")?.slice()?, item: v.get("item")?.slice()?, n_items: v.get("nItems")?.u32()? });
+        return Ok(BasketSpec::Pairs {
+            txn: v.get("txn")?.slice()?,
+            n_txn: v.get("nTxn")?.u32()?,
+            item: v.get("item")?.slice()?,
+            n_items: v.get("nItems")?.u32()?,
+        });
     }
     if !v.get("columns")?.is_missing() {
         let columns = v
@@ -44,13 +49,7 @@ impl BasketSpec {
     /// The normalised CSR of baskets (each a sorted set of item codes).
     fn build(&self) -> JsResult<Baskets> {
         Ok(match self {
-            BasketSpec::Pairs { txn, item, n_items } => {
-                if txn.len() != item.len() {
-                    return Err(JsError::invalid(format!("{} transaction codes but {} item codes", txn.len(), item.len())));
-                }
-                let (txn, first) = dense(txn);
-                Baskets::from_pairs(&txn, item, first.len() as u32, *n_items)?
-            }
+            BasketSpec::Pairs { txn, n_txn, item, n_items } => Baskets::from_pairs(txn, item, *n_txn, *n_items)?,
             BasketSpec::Columns { columns, rows } => Baskets::from_onehot(&one_hot_cells(columns, *rows)?, *rows, columns.len())?,
             BasketSpec::Csr { offsets, items, n_items } => Baskets::from_csr(offsets, items, *n_items)?,
         })
