@@ -17,7 +17,7 @@ export { RusketError, type RusketErrorCode } from "./errors";
 export type { Label, Matrix, Csr, OutputFormat, FormatOption } from "./types";
 export { RusketNamespace } from "./namespace";
 export { fromTransactions, type FromTransactionsOptions } from "./mining/transactions";
-export { mine, mineAsync, fpgrowth, eclat, type MineOptions } from "./mining/mine";
+export { mine, mineAsync, fpgrowth, eclat, mineGrouped, mineGroupedAsync, type MineOptions, type MineGroupedOptions } from "./mining/mine";
 export { associationRules, RULE_METRICS, type RuleOptions, type RuleMetric } from "./mining/rules";
 export type { LongFormat } from "./mining/baskets";
 export { HUPM, hupm, type HupmOptions, type HupmFrameOptions } from "./mining/hupm";

@@ -6,7 +6,7 @@
  */
 import { isDanfoFrame, isPolarsFrame } from "./data/source";
 import { fromTransactions, type FromTransactionsOptions } from "./mining/transactions";
-import { eclat, fpgrowth, mine, mineAsync, type MineOptions } from "./mining/mine";
+import { eclat, fpgrowth, mine, mineAsync, mineGrouped, mineGroupedAsync, type MineGroupedOptions, type MineOptions } from "./mining/mine";
 import { associationRules, type RuleOptions } from "./mining/rules";
 import { HUPM, type HupmFrameOptions } from "./mining/hupm";
 import { prefixspan, type PrefixSpanOptions } from "./sequence/prefixspan";
@@ -37,6 +37,10 @@ export class RusketNamespace {
   fpgrowth(o: Omit<MineOptions, "method">) { return fpgrowth(this.frame, o); }
   /** {@link eclat} on this frame. */
   eclat(o: Omit<MineOptions, "method">) { return eclat(this.frame, o); }
+  /** {@link mineGrouped} on this frame. */
+  mineGrouped(o: MineGroupedOptions) { return mineGrouped(this.frame, o); }
+  /** {@link mineGroupedAsync} on this frame. */
+  mineGroupedAsync(o: MineGroupedOptions) { return mineGroupedAsync(this.frame, o); }
   /** {@link associationRules} on this itemset frame. */
   associationRules(o?: RuleOptions) { return associationRules(this.frame, o); }
   /** {@link prefixspan} on this event log. */

@@ -22,6 +22,12 @@ export type BasketSpec =
 /** Frequent itemsets: itemset i is items[offsets[i]..offsets[i+1]] (item codes), with its count. */
 export interface NativeItemsets { offsets: U32; items: U32; counts: U32; nTransactions: number }
 
+/** Frequent itemsets of every group, each with its group's code. */
+export interface NativeGroupedItemsets { groups: U32; offsets: U32; items: U32; counts: U32 }
+
+/** The baskets of every group as one CSR: group g holds baskets groupStart[g]..groupStart[g+1]. */
+export interface NativeGroupedBaskets { offsets: U32; items: U32; groupStart: U32 }
+
 export interface NativeRules {
   antecedentOffsets: U32; antecedentItems: U32;
   consequentOffsets: U32; consequentItems: U32;
@@ -58,6 +64,8 @@ export interface NativeTable {
   /** codes[i] = perm[codes[i]], in place; returns the length. */
   remap(codes: U32, perm: U32): number;
   mine(baskets: BasketSpec, o: { minCount: number; maxLen: number; method: number; threads: number }): NativeItemsets;
+  groupBaskets(groups: U32, nGroups: number, rows: Extract<BasketSpec, { txn: U32 }>): NativeGroupedBaskets;
+  mineGrouped(baskets: NativeGroupedBaskets & { nItems: number }, o: { minCounts: U32; maxLen: number; method: number; threads: number }): NativeGroupedItemsets;
   /** Column-major one-hot cells (nItems × nTransactions) of long-format baskets. */
   oneHot(baskets: BasketSpec): { cells: Uint8Array; nTransactions: number };
   associationRules(

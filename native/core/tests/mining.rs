@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use rusket_core::error::Code;
 use rusket_core::mining::{
-    association_rules, eclat, fpgrowth, mine, Baskets, Itemsets, Method, MineOptions, Metric, RuleOptions,
-    Rules,
+    association_rules, eclat, fpgrowth, mine, mine_grouped, Baskets, GroupedBaskets, Itemsets, Method, MineOptions,
+    Metric, RuleOptions, Rules,
 };
 
 fn data(file: &str) -> String {
@@ -516,4 +516,43 @@ fn bench_mining() {
         association_rules(&sets, 9835, &o).unwrap();
     });
     println!("groceries rules (0.1%, confidence 0.5, all splits): {s:.4} s");
+}
+
+/// Grouped mining equals mining each group's rows on their own, with transaction ids shared
+/// between groups making separate baskets, and a group without rows giving nothing.
+#[test]
+fn grouped_mining_is_mining_each_group_alone() {
+    let mut rng = Lcg(7);
+    let (n_groups, n_txn, n_items) = (5u32, 300u32, 12u32);
+    let (mut group, mut txn, mut item) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..6000 {
+        let g = rng.below(n_groups - 1); // the last group stays empty
+        group.push(g);
+        txn.push(rng.below(n_txn));
+        item.push(if g == 0 { rng.below(4) } else { rng.below(n_items) }); // group 0 is dense
+    }
+    let grouped = GroupedBaskets::from_rows(&group, n_groups, &txn, n_txn, &item, n_items).unwrap();
+    assert_eq!(grouped.n_groups(), n_groups as usize);
+    let min_counts: Vec<u32> = (0..n_groups).map(|g| 10 + g).collect();
+    for threads in [1, 2, 8] {
+        let o = MineOptions { min_count: 1, max_len: 0, method: Method::Auto, threads };
+        let found = mine_grouped(&grouped, &min_counts, &o).unwrap();
+        for g in 0..n_groups {
+            let rows: Vec<usize> = (0..group.len()).filter(|&r| group[r] == g).collect();
+            let mut ids: HashMap<u32, u32> = HashMap::new();
+            let local: Vec<u32> = rows.iter().map(|&r| { let next = ids.len() as u32; *ids.entry(txn[r]).or_insert(next) }).collect();
+            let alone_items: Vec<u32> = rows.iter().map(|&r| item[r]).collect();
+            let alone = Baskets::from_pairs(&local, &alone_items, ids.len() as u32, n_items).unwrap();
+            assert_eq!(grouped.group(g as usize), alone, "group {g} baskets");
+            let expected = if rows.is_empty() { Itemsets::default() } else {
+                mine(&alone, &MineOptions { min_count: min_counts[g as usize], ..o.clone() }).unwrap()
+            };
+            assert!(found[g as usize] == expected, "group {g}, {threads} threads");
+            assert_eq!(found[g as usize].is_empty(), rows.is_empty());
+        }
+    }
+    let err = GroupedBaskets::from_rows(&[0, 3], 3, &[0, 0], 1, &[0, 0], 1).unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+    let err = mine_grouped(&grouped, &[1], &MineOptions { min_count: 1, max_len: 0, method: Method::Auto, threads: 1 }).unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
 }

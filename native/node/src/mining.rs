@@ -4,10 +4,12 @@ use crate::data::arg;
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
-use rusket_core::mining::{self, Baskets, Itemsets, Method, Metric, MineOptions, RuleOptions};
+use rusket_core::mining::{self, Baskets, GroupedBaskets, Itemsets, Method, Metric, MineOptions, RuleOptions};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "mine", prepare: mine },
+    Export { name: "groupBaskets", prepare: group_baskets },
+    Export { name: "mineGrouped", prepare: mine_grouped },
     Export { name: "oneHot", prepare: one_hot },
     Export { name: "associationRules", prepare: association_rules },
 ];
@@ -81,20 +83,64 @@ fn itemsets_out(found: Itemsets, n_transactions: usize) -> Out {
     obj! { "offsets": found.offsets, "items": found.items, "counts": found.counts, "nTransactions": n_transactions }
 }
 
-fn mine(args: &[Val]) -> JsResult<Job> {
-    let spec = read_baskets(arg(args, 0)?)?;
-    let o = arg(args, 1)?;
+/// `{ minCount, maxLen, method, threads }` (minCount absent for grouped mining).
+fn mine_options(o: Val) -> JsResult<MineOptions> {
     let method = match o.get("method")?.u32()? {
         0 => Method::Auto,
         1 => Method::FpGrowth,
         2 => Method::Eclat,
         m => return Err(JsError::invalid(format!("unknown method {m}"))),
     };
-    let options = MineOptions { min_count: o.get("minCount")?.u32()?, max_len: o.get("maxLen")?.usize_or(0)?, method, threads: o.get("threads")?.usize_or(0)? };
+    let min_count = if o.get("minCount")?.is_missing() { 1 } else { o.get("minCount")?.u32()? };
+    Ok(MineOptions { min_count, max_len: o.get("maxLen")?.usize_or(0)?, method, threads: o.get("threads")?.usize_or(0)? })
+}
+
+fn mine(args: &[Val]) -> JsResult<Job> {
+    let spec = read_baskets(arg(args, 0)?)?;
+    let options = mine_options(arg(args, 1)?)?;
     Ok(Box::new(move || {
         let baskets = spec.build()?;
         let found = mining::mine(&baskets, &options)?;
         Ok(itemsets_out(found, baskets.n_transactions()))
+    }))
+}
+
+/// `groupBaskets(groups, nGroups, { txn, nTxn, item, nItems })`: the baskets of every group as
+/// one CSR, `{ offsets, items, groupStart }` (group g holds baskets groupStart[g]..groupStart[g+1]).
+fn group_baskets(args: &[Val]) -> JsResult<Job> {
+    let groups: &[u32] = arg(args, 0)?.slice()?;
+    let n_groups = arg(args, 1)?.u32()?;
+    let BasketSpec::Pairs { txn, n_txn, item, n_items } = read_baskets(arg(args, 2)?)? else {
+        return Err(JsError::invalid("grouped baskets come from (transaction, item) rows"));
+    };
+    Ok(Box::new(move || {
+        let g = GroupedBaskets::from_rows(groups, n_groups, txn, n_txn, item, n_items)?;
+        Ok(obj! { "offsets": g.baskets.offsets, "items": g.baskets.items, "groupStart": g.group_start })
+    }))
+}
+
+/// `mineGrouped({ offsets, items, nItems, groupStart }, { minCounts, maxLen, method, threads })`:
+/// the itemsets of every group, `{ groups, offsets, items, counts }` (group of each itemset).
+fn mine_grouped(args: &[Val]) -> JsResult<Job> {
+    let spec = arg(args, 0)?;
+    let (offsets, items, n_items): (&[u32], &[u32], u32) = (spec.get("offsets")?.slice()?, spec.get("items")?.slice()?, spec.get("nItems")?.u32()?);
+    let group_start: &[u32] = spec.get("groupStart")?.slice()?;
+    let o = arg(args, 1)?;
+    let min_counts: &[u32] = o.get("minCounts")?.slice()?;
+    let options = mine_options(o)?;
+    Ok(Box::new(move || {
+        let baskets = Baskets::from_csr(offsets, items, n_items)?;
+        let n = baskets.n_transactions() as u32;
+        if group_start.first() != Some(&0) || group_start.last() != Some(&n) || group_start.windows(2).any(|w| w[0] > w[1]) {
+            return Err(JsError::invalid(format!("groupStart must rise from 0 to the basket count {n}")));
+        }
+        let found = mining::mine_grouped(&GroupedBaskets { baskets, group_start: group_start.to_vec() }, min_counts, &options)?;
+        let (mut all, mut groups) = (Itemsets::default(), Vec::new());
+        for (g, sets) in found.into_iter().enumerate() {
+            groups.extend(std::iter::repeat_n(g as u32, sets.len()));
+            all.append(sets);
+        }
+        Ok(obj! { "groups": groups, "offsets": all.offsets, "items": all.items, "counts": all.counts })
     }))
 }
 

@@ -12,12 +12,14 @@ mod baskets;
 mod bitset;
 mod eclat;
 mod fpgrowth;
+mod grouped;
 mod masks;
 mod ranked;
 mod rules;
 mod search;
 
 pub use baskets::Baskets;
+pub use grouped::{mine_grouped, GroupedBaskets};
 pub use rules::{association_rules, Metric, RuleOptions, Rules, MAX_RULES, METRIC_NAMES};
 
 use crate::error::{Code, Error, Result};
@@ -59,14 +61,28 @@ pub const MAX_RESULT_ITEMS: usize = 1 << 28;
 
 /// Frequent itemsets in CSR form: itemset `i` holds `items[offsets[i]..offsets[i+1]]`
 /// (ascending item codes) and occurs in `counts[i]` baskets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Itemsets {
     pub offsets: Vec<u32>,
     pub items: Vec<u32>,
     pub counts: Vec<u32>,
 }
 
+impl Default for Itemsets {
+    /// No itemsets.
+    fn default() -> Self {
+        Itemsets { offsets: vec![0], items: Vec::new(), counts: Vec::new() }
+    }
+}
+
 impl Itemsets {
+    /// Appends `other`'s itemsets after these.
+    pub fn append(&mut self, other: Itemsets) {
+        let base = self.items.len() as u32;
+        self.offsets.extend(other.offsets.iter().skip(1).map(|&o| o + base));
+        self.items.extend(other.items);
+        self.counts.extend(other.counts);
+    }
     pub fn len(&self) -> usize {
         self.counts.len()
     }
