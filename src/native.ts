@@ -66,6 +66,10 @@ export interface NativeTable {
   mine(baskets: BasketSpec, o: { minCount: number; maxLen: number; method: number; threads: number }): NativeItemsets;
   groupBaskets(groups: U32, nGroups: number, rows: Extract<BasketSpec, { txn: U32 }>): NativeGroupedBaskets;
   mineGrouped(baskets: NativeGroupedBaskets & { nItems: number }, o: { minCounts: U32; maxLen: number; method: number; threads: number }): NativeGroupedItemsets;
+  /** One chunk of (transaction, item) rows, compressed. */
+  streamChunk(txnIds: F64, items: U32 | F64, nItems: number): Uint8Array;
+  streamCounts(chunks: Uint8Array[], nItems: number): { nTransactions: number; support: U32 };
+  mineStream(chunks: Uint8Array[], support: U32, o: { minCount: number; maxLen: number; method: number; threads: number }, recode?: U32): Omit<NativeItemsets, "nTransactions">;
   /** Column-major one-hot cells (nItems × nTransactions) of long-format baskets. */
   oneHot(baskets: BasketSpec): { cells: Uint8Array; nTransactions: number };
   associationRules(

@@ -6,7 +6,7 @@ import { RusketError, check } from "../errors";
 import { native, nativeAsync, type NativeGroupedItemsets, type NativeItemsets } from "../native";
 import { sortedCodes, toSource } from "../data/source";
 import { buildFrame, outputKind, remember } from "../data/output";
-import type { FormatOption, Label } from "../types";
+import type { FormatOption, Label, OutputFormat } from "../types";
 import { readBaskets, transactionColumn, type Baskets, type LongFormat } from "./baskets";
 import { maxLength, minCount, threadCount } from "./support";
 
@@ -34,7 +34,7 @@ export interface ItemsetsMeta {
 const METHODS = { auto: 0, fpgrowth: 1, eclat: 2 } as const;
 
 /** The search options as the native side takes them (all but the minimum count). */
-function searchOptions(o: Omit<MineOptions, "minSupport">) {
+export function searchOptions(o: Omit<MineOptions, "minSupport">) {
   if (o === null || typeof o !== "object") throw new RusketError("INVALID_ARGUMENT", "options with minSupport are required");
   const method = METHODS[(o.method ?? "auto") as keyof typeof METHODS];
   if (method === undefined)
@@ -48,24 +48,27 @@ function prepare(data: unknown, o: MineOptions) {
   return { baskets, args: { minCount: minCount(o.minSupport, baskets.nTransactions), ...search } };
 }
 
-function finish(baskets: Baskets, found: NativeItemsets, o: MineOptions): any {
-  const n = baskets.nTransactions;
+/**
+ * The `[support, itemsets]` frame of mined itemsets (item codes in label order), remembering
+ * what {@link associationRules} needs.
+ */
+export function itemsetsFrame(found: Omit<NativeItemsets, "nTransactions">, nTransactions: number, labels: Label[], kind: OutputFormat, like?: unknown): any {
   const support = new Float64Array(found.counts.length);
-  for (let i = 0; i < support.length; i++) support[i] = found.counts[i] / n;
+  for (let i = 0; i < support.length; i++) support[i] = found.counts[i] / nTransactions;
   const frame = buildFrame(
     [
       { name: "support", type: "f64", values: support },
-      { name: "itemsets", type: "labelList", offsets: found.offsets, codes: found.items, labels: baskets.labels },
+      { name: "itemsets", type: "labelList", offsets: found.offsets, codes: found.items, labels },
     ],
-    outputKind(baskets.source, o.format),
-    baskets.source?.frame,
+    kind,
+    like,
   );
-  remember<ItemsetsMeta>(frame, {
-    nTransactions: n,
-    sets: { offsets: found.offsets, items: found.items, counts: found.counts },
-    labels: baskets.labels,
-  });
+  remember<ItemsetsMeta>(frame, { nTransactions, sets: { offsets: found.offsets, items: found.items, counts: found.counts }, labels });
   return frame;
+}
+
+function finish(baskets: Baskets, found: NativeItemsets, o: MineOptions): any {
+  return itemsetsFrame(found, baskets.nTransactions, baskets.labels, outputKind(baskets.source, o.format), baskets.source?.frame);
 }
 
 /**

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use rusket_core::error::Code;
+use rusket_core::mining::stream::{self, Chunk};
 use rusket_core::mining::{
     association_rules, eclat, fpgrowth, mine, mine_grouped, Baskets, GroupedBaskets, Itemsets, Method, MineOptions,
     Metric, RuleOptions, Rules,
@@ -555,4 +556,89 @@ fn grouped_mining_is_mining_each_group_alone() {
     assert_eq!(err.code, Code::InvalidArgument);
     let err = mine_grouped(&grouped, &[1], &MineOptions { min_count: 1, max_len: 0, method: Method::Auto, threads: 1 }).unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
+}
+
+/// Rows streamed in chunks (transactions split over chunks, repeated rows, any order) mine to
+/// the same itemsets as all rows at once; retail.dat streamed gives its reference count.
+#[test]
+fn streamed_chunks_mine_like_all_rows() {
+    let mut rng = Lcg(11);
+    let (n_txn, n_items) = (400u32, 15u32);
+    let ids: Vec<f64> = (0..n_txn).map(|t| (t as f64 - 200.0) * 1e13).collect(); // negative and huge ids
+    let (mut txn, mut item) = (Vec::new(), Vec::new());
+    for _ in 0..5000 {
+        txn.push(rng.below(n_txn));
+        item.push(rng.below(n_items).min(rng.below(n_items)));
+    }
+    let all = Baskets::from_pairs(&txn, &item, n_txn, n_items).unwrap();
+    let expected = mine(&all, &options(40, Method::Auto)).unwrap();
+    let mut buffers = Vec::new();
+    let mut at = 0;
+    for size in [1usize, 7, 500, 1, 2000, 0, 5000] {
+        let end = (at + size).min(txn.len());
+        let keys: Vec<u64> = txn[at..end].iter().map(|&t| stream::txn_key(ids[t as usize]).unwrap()).collect();
+        buffers.push(stream::compress(&keys, &item[at..end], n_items).unwrap());
+        at = end;
+    }
+    let chunks: Vec<Chunk> = buffers.iter().map(|b| Chunk::parse(b).unwrap()).collect();
+    let (n, support) = stream::counts(&chunks, n_items).unwrap();
+    assert_eq!(n, all.n_transactions() - (0..n_txn as usize).filter(|&t| all.basket(t).is_empty()).count());
+    for i in 0..n_items {
+        assert_eq!(support[i as usize] as usize, (0..all.n_transactions()).filter(|&t| all.basket(t).contains(&i)).count());
+    }
+    for method in [Method::FpGrowth, Method::Eclat] {
+        assert!(stream::mine_chunks(&chunks, &support, None, &options(40, method)).unwrap() == expected);
+    }
+    // Recoded items: the same itemsets under the new codes
+    let recode: Vec<u32> = (0..n_items).map(|i| n_items - 1 - i).collect();
+    let recoded = stream::mine_chunks(&chunks, &support, Some(&recode), &options(40, Method::Auto)).unwrap();
+    let as_set = |s: &Itemsets, map: &dyn Fn(u32) -> u32| -> HashMap<Vec<u32>, u32> {
+        (0..s.len()).map(|k| { let mut v: Vec<u32> = s.get(k).iter().map(|&i| map(i)).collect(); v.sort(); (v, s.counts[k]) }).collect()
+    };
+    assert_eq!(as_set(&recoded, &|i| i), as_set(&expected, &|i| recode[i as usize]));
+    assert!((0..recoded.len()).all(|k| recoded.get(k).windows(2).all(|w| w[0] < w[1])));
+    assert!(stream::mine_chunks(&chunks, &support, Some(&[0; 15]), &options(40, Method::Auto)).is_err());
+
+    // retail.dat, 88,162 baskets, streamed 10,000 rows at a time with transaction ids as given
+    let retail = load_dat("retail.dat");
+    let (mut keys, mut items) = (Vec::new(), Vec::new());
+    for t in 0..retail.n_transactions() {
+        for &i in retail.basket(t) {
+            keys.push(stream::txn_key(t as f64).unwrap());
+            items.push(i);
+        }
+    }
+    let buffers: Vec<Vec<u8>> = keys.chunks(10_000).zip(items.chunks(10_000)).map(|(k, i)| stream::compress(k, i, retail.n_items).unwrap()).collect();
+    let bytes: usize = buffers.iter().map(|b| b.len()).sum();
+    assert!(bytes * 2 < keys.len() * 4, "{bytes} bytes for {} rows", keys.len());
+    let chunks: Vec<Chunk> = buffers.iter().map(|b| Chunk::parse(b).unwrap()).collect();
+    let (n, support) = stream::counts(&chunks, retail.n_items).unwrap();
+    assert_eq!(n, 88_162);
+    let found = stream::mine_chunks(&chunks, &support, None, &options(min_count(n, 1, 1000), Method::Auto)).unwrap();
+    assert_eq!(found.len(), 7_589);
+
+    // Corrupt or foreign buffers, and items beyond nItems
+    let mut broken = buffers[0].clone();
+    broken.truncate(broken.len() - 1);
+    assert_eq!(Chunk::parse(&broken).err().unwrap().code, Code::InvalidFormat);
+    assert_eq!(Chunk::parse(b"PK\x03\x04 not a chunk").err().unwrap().code, Code::InvalidFormat);
+    assert_eq!(stream::compress(&[1], &[9], 5).unwrap_err().code, Code::InvalidArgument);
+    for bad in [f64::NAN, f64::INFINITY, 0.5, 2f64.powi(54)] {
+        assert_eq!(stream::txn_key(bad).unwrap_err().code, Code::InvalidArgument);
+    }
+    assert!(stream::txn_key(-1.0).unwrap() < stream::txn_key(-0.0).unwrap() && stream::txn_key(0.0).unwrap() < stream::txn_key(1.0).unwrap());
+    assert_eq!(stream::txn_key(-0.0).unwrap(), stream::txn_key(0.0).unwrap());
+    assert_ne!(stream::txn_key(2f64.powi(53)).unwrap(), stream::txn_key(2f64.powi(53) - 1.0).unwrap());
+    assert_ne!(stream::txn_key(1.0).unwrap(), stream::txn_key(2.0).unwrap());
+    // Every single-byte corruption of a small chunk is refused or reads as some valid chunk: never a panic.
+    let small = stream::compress(&[5, 5, 9, 12], &[3, 1, 2, 4], 5).unwrap();
+    for at in 0..small.len() {
+        for delta in [1u8, 0x80, 0xff] {
+            let mut b = small.clone();
+            b[at] = b[at].wrapping_add(delta);
+            if let Ok(c) = Chunk::parse(&b) {
+                let _ = stream::counts(&[c], 8);
+            }
+        }
+    }
 }

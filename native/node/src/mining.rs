@@ -4,12 +4,16 @@ use crate::data::arg;
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
+use rusket_core::mining::stream::{self, Chunk};
 use rusket_core::mining::{self, Baskets, GroupedBaskets, Itemsets, Method, Metric, MineOptions, RuleOptions};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "mine", prepare: mine },
     Export { name: "groupBaskets", prepare: group_baskets },
     Export { name: "mineGrouped", prepare: mine_grouped },
+    Export { name: "streamChunk", prepare: stream_chunk },
+    Export { name: "streamCounts", prepare: stream_counts },
+    Export { name: "mineStream", prepare: mine_stream },
     Export { name: "oneHot", prepare: one_hot },
     Export { name: "associationRules", prepare: association_rules },
 ];
@@ -141,6 +145,59 @@ fn mine_grouped(args: &[Val]) -> JsResult<Job> {
             all.append(sets);
         }
         Ok(obj! { "groups": groups, "offsets": all.offsets, "items": all.items, "counts": all.counts })
+    }))
+}
+
+/// `streamChunk(txnIds: Float64Array, items: Uint32Array | Float64Array, nItems)`: one chunk of
+/// rows, compressed (a Uint8Array for `streamCounts` / `mineStream`).
+fn stream_chunk(args: &[Val]) -> JsResult<Job> {
+    let ids: &[f64] = arg(args, 0)?.slice()?;
+    let items = arg(args, 1)?.slice::<u32>();
+    let numbers = if items.is_err() { Some(arg(args, 1)?.slice::<f64>()?) } else { None };
+    let n_items = arg(args, 2)?.u32()?;
+    Ok(Box::new(move || {
+        let keys = ids.iter().map(|&id| stream::txn_key(id)).collect::<Result<Vec<u64>, _>>()?;
+        let codes: Vec<u32>;
+        let items = match numbers {
+            Some(x) => {
+                if let Some(bad) = x.iter().find(|&&v| !(v >= 0.0 && v < n_items as f64 && v.fract() == 0.0)) {
+                    return Err(JsError::invalid(format!("item id {bad} is not a whole number in 0..nItems = {n_items}")));
+                }
+                codes = x.iter().map(|&v| v as u32).collect();
+                &codes[..]
+            }
+            None => items.unwrap_or(&[]),
+        };
+        Ok(Out::U8(stream::compress(&keys, items, n_items)?))
+    }))
+}
+
+fn chunks(v: Val) -> JsResult<Vec<&'static [u8]>> {
+    v.items()?.iter().map(|c| c.slice::<u8>()).collect()
+}
+
+/// `streamCounts(chunks, nItems)`: `{ nTransactions, support }` (each item's count).
+fn stream_counts(args: &[Val]) -> JsResult<Job> {
+    let buffers = chunks(arg(args, 0)?)?;
+    let n_items = arg(args, 1)?.u32()?;
+    Ok(Box::new(move || {
+        let parsed = buffers.iter().map(|b| Chunk::parse(b)).collect::<Result<Vec<_>, _>>()?;
+        let (n, support) = stream::counts(&parsed, n_items)?;
+        Ok(obj! { "nTransactions": n, "support": support })
+    }))
+}
+
+/// `mineStream(chunks, support, { minCount, maxLen, method, threads }, recode?)`: the frequent
+/// itemsets (items recoded through `recode` when given).
+fn mine_stream(args: &[Val]) -> JsResult<Job> {
+    let buffers = chunks(arg(args, 0)?)?;
+    let support: &[u32] = arg(args, 1)?.slice()?;
+    let options = mine_options(arg(args, 2)?)?;
+    let recode: Option<&[u32]> = arg(args, 3)?.opt_slice()?;
+    Ok(Box::new(move || {
+        let parsed = buffers.iter().map(|b| Chunk::parse(b)).collect::<Result<Vec<_>, _>>()?;
+        let found = stream::mine_chunks(&parsed, support, recode, &options)?;
+        Ok(obj! { "offsets": found.offsets, "items": found.items, "counts": found.counts })
     }))
 }
 

@@ -17,6 +17,7 @@ mod masks;
 mod ranked;
 mod rules;
 mod search;
+pub mod stream;
 
 pub use baskets::Baskets;
 pub use grouped::{mine_grouped, GroupedBaskets};
