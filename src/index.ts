@@ -18,7 +18,7 @@ export type { Label, Matrix, Csr, OutputFormat, FormatOption } from "./types";
 export { RusketNamespace } from "./namespace";
 export { fromTransactions, type FromTransactionsOptions } from "./mining/transactions";
 export { mine, mineAsync, fpgrowth, eclat, mineGrouped, mineGroupedAsync, type MineOptions, type MineGroupedOptions } from "./mining/mine";
-export { FPMiner, mineArrowStream, type FPMinerOptions, type StreamMineOptions, type BatchColumns } from "./mining/stream";
+export { FPMiner, mineArrowStream, mineDuckDB, type FPMinerOptions, type StreamMineOptions, type BatchColumns } from "./mining/stream";
 export { associationRules, RULE_METRICS, type RuleOptions, type RuleMetric } from "./mining/rules";
 export type { LongFormat } from "./mining/baskets";
 export { HUPM, hupm, type HupmOptions, type HupmFrameOptions } from "./mining/hupm";

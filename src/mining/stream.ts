@@ -1,7 +1,7 @@
 /**
  * Streaming mining for data larger than a frame (SPEC M4): {@link FPMiner} takes
  * (transaction, item) rows chunk by chunk and keeps them compressed natively;
- * {@link mineArrowStream} feeds it from Arrow record batches.
+ * {@link mineArrowStream} feeds it from Arrow record batches, {@link mineDuckDB} from a DuckDB query.
  * @module
  */
 import { RusketError, check } from "../errors";
@@ -210,7 +210,9 @@ export class FPMiner {
       }
       return { codes: out, max: -1 };
     }
-    const codes = ids instanceof Uint32Array ? ids : isBigIntArray(ids) ? Float64Array.from(ids, Number) : Float64Array.from(ids as ArrayLike<number>);
+    const codes = ids instanceof Uint32Array ? ids
+      : isBigIntArray(ids) || typeof ids[0] === "bigint" ? Float64Array.from(ids as ArrayLike<bigint | number>, (v) => typeof v === "bigint" ? Number(v) : v)
+      : Float64Array.from(ids as ArrayLike<number>);
     let max = -1;
     for (let i = 0; i < codes.length; i++) if (codes[i] > max) max = codes[i];
     return { codes, max };
@@ -253,5 +255,47 @@ export async function mineArrowStream(source: unknown, o: BatchColumns & StreamM
   const miner = new FPMiner({ nItems: o.nItems });
   for await (const batch of recordBatches(source)) miner.addArrowBatch(batch, o);
   if (miner.rows === 0) throw new RusketError("EMPTY_INPUT", "the Arrow stream has no rows");
+  return miner.mineAsync(o);
+}
+
+/** Rows gathered from DuckDB's chunks (2,048 rows each) before they go to the miner. */
+const DUCKDB_BATCH_ROWS = 1 << 16;
+
+/**
+ * Mines the rows a DuckDB query returns (a `@duckdb/node-api` connection), streamed chunk by
+ * chunk through an {@link FPMiner}: the query's result is never held whole. Returns
+ * `[support, itemsets]` as records (or `format`).
+ * @example
+ * ```ts
+ * const con = await (await DuckDBInstance.create(":memory:")).connect();
+ * const freq = await rk.mineDuckDB(con, "SELECT order_id, sku FROM read_parquet('orders/*.parquet')",
+ *   { transactionCol: "order_id", itemCol: "sku", minSupport: 0.001 });
+ * ```
+ */
+export async function mineDuckDB(connection: unknown, sql: string, o: BatchColumns & StreamMineOptions & FPMinerOptions): Promise<any> {
+  searchOptions(o);
+  const con = connection as { stream?: (sql: string) => Promise<any> };
+  check(typeof con?.stream === "function", "mineDuckDB takes a @duckdb/node-api DuckDBConnection");
+  check(typeof sql === "string", `sql must be a query string, got ${typeof sql}`);
+  const result = await con.stream!(sql);
+  const names: string[] = result.columnNames();
+  const [t, i] = [o.transactionCol, o.itemCol].map((name) => {
+    const k = names.indexOf(name);
+    if (k < 0) throw new RusketError("COLUMN_NOT_FOUND", `column "${name}" not found; the query returns ${JSON.stringify(names)}`);
+    return k;
+  });
+  const miner = new FPMiner({ nItems: o.nItems });
+  let txn: unknown[] = [], item: unknown[] = [];
+  const flush = () => {
+    miner.addChunk(txn, item);
+    [txn, item] = [[], []];
+  };
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    txn.push(...chunk.getColumnValues(t));
+    item.push(...chunk.getColumnValues(i));
+    if (txn.length >= DUCKDB_BATCH_ROWS) flush();
+  }
+  if (txn.length > 0) flush();
+  if (miner.rows === 0) throw new RusketError("EMPTY_INPUT", "the query returned no rows");
   return miner.mineAsync(o);
 }
