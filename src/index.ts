@@ -33,6 +33,7 @@ export {
   type PotentialOptions, type TierOptions, type ExportOptions,
 } from "./recommend/functions";
 export { trainTestSplit, evaluate, type SplitOptions, type EvaluateOptions, type RankingMetric } from "./recommend/evaluate";
+export { Recommender, type RecommenderOptions, type Recommendations, type RecommendationSource } from "./recommend/recommender";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
 export { PCA, type PcaOptions, type PcaSolver } from "./embed/pca";
 export { project, Projection, type ProjectOptions, type ProjectionPlotOptions } from "./embed/projection";
