@@ -34,6 +34,7 @@ export {
 } from "./recommend/functions";
 export { trainTestSplit, evaluate, type SplitOptions, type EvaluateOptions, type RankingMetric } from "./recommend/evaluate";
 export { Recommender, type RecommenderOptions, type Recommendations, type RecommendationSource } from "./recommend/recommender";
+export { CsrBuilder, DiskMatrix, type FinishOptions } from "./recommend/disk";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
 export { PCA, type PcaOptions, type PcaSolver } from "./embed/pca";
 export { project, Projection, type ProjectOptions, type ProjectionPlotOptions } from "./embed/projection";

@@ -38,7 +38,9 @@ export interface NativeRules {
 /** A user × item matrix: CSR (`indptr` as f64) or coordinate triplets. */
 export type Interactions =
   | { indptr: F64; indices: U32; data: Float32Array; nRows: number; nCols: number }
-  | { rows: U32; cols: U32; vals: Float32Array; nRows: number; nCols: number };
+  | { rows: U32; cols: U32; vals: Float32Array; nRows: number; nCols: number }
+  /** A matrix directory built by `csrBuild` (fitting only). */
+  | { disk: string; nRows: number; nCols: number };
 
 /** A fitted factor model and the training matrix it was fitted on (CSR). */
 export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
@@ -83,6 +85,10 @@ export interface NativeTable {
   ): NativeRules;
   arrowIpc(columns: IpcColumn[]): Uint8Array;
   alsFit(m: Interactions, o: { factors: number; iterations: number; regularization: number; alpha: number; cgIters: number; cholesky: boolean; seed: number; threads: number; verbose: boolean }): Fitted;
+  /** Appends (user, item, value) rows to a matrix directory's `coo.bin`. */
+  csrAppend(dir: string, users: U32 | F64, items: U32 | F64, values: Float32Array | undefined): number;
+  /** Builds the directory's two CSR orientations within a memory budget; returns the entries. */
+  csrBuild(dir: string, nRows: number, nCols: number, budgetBytes: number): number;
   bprFit(m: Interactions, o: { factors: number; learningRate: number; regularization: number; iterations: number; seed: number; threads: number; verbose: boolean }): Fitted;
   /** Top-n items per listed user (padded with 0xffffffff / -Infinity). */
   topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: Uint8Array | undefined, threads: number): { items: U32; scores: Float32Array };

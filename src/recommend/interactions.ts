@@ -1,5 +1,5 @@
 /**
- * Interactions in: a frame (user, item, rating?) or a CSR matrix → the native layout, with the
+ * Interactions in: a frame (user, item, rating?), a CSR matrix or a {@link DiskMatrix} → the native layout, with the
  * user and item labels (sorted).
  * @internal
  * @module
@@ -8,6 +8,7 @@ import { RusketError, check } from "../errors";
 import type { Interactions } from "../native";
 import { sortedCodes, toSource, type SourceKind } from "../data/source";
 import type { Csr, Label } from "../types";
+import { DiskMatrix } from "./disk";
 
 /** Where the interactions are in a frame. */
 export interface InteractionColumns {
@@ -41,6 +42,14 @@ export function userColumn(o: InteractionColumns): string | undefined {
 }
 
 export function readInteractions(data: unknown, o: InteractionColumns = {}): ReadInteractions {
+  if (data instanceof DiskMatrix) {
+    return {
+      matrix: DiskMatrix.describe(data),
+      userLabels: Array.from({ length: data.nUsers }, (_, i) => i),
+      itemLabels: Array.from({ length: data.nItems }, (_, i) => i),
+      kind: "records",
+    };
+  }
   if (isCsr(data)) {
     const [nRows, nCols] = data.shape;
     check(Number.isInteger(nRows) && Number.isInteger(nCols) && nRows > 0 && nCols > 0, `shape must be two whole numbers > 0, got ${JSON.stringify(data.shape)}`, "INVALID_FORMAT");

@@ -154,7 +154,7 @@ export class Recommender {
     const count = new Map<Label, number>();
     if (this.model) {
       const seen = this.model.seenMatrix(), labels = this.model.itemLabels;
-      const cols = "indices" in seen ? seen.indices : seen.cols;
+      const cols = "indices" in seen ? seen.indices : "cols" in seen ? seen.cols : new Uint32Array(0);
       const c = new Float64Array(labels.length);
       for (let k = 0; k < cols.length; k++) c[cols[k]] += 1;
       labels.forEach((l, i) => count.set(l, c[i]));

@@ -47,6 +47,32 @@ fn remap(args: &[Val]) -> JsResult<Job> {
     }))
 }
 
+/// Whole-number codes from JS: a Uint32Array as it is, or a Float64Array checked value by value.
+pub enum Codes {
+    U32(&'static [u32]),
+    F64(&'static [f64]),
+}
+
+impl Codes {
+    pub fn read(v: Val) -> JsResult<Codes> {
+        v.slice::<u32>().map(Codes::U32).or_else(|_| v.slice::<f64>().map(Codes::F64))
+    }
+
+    /// The codes, each checked to be below `limit` (`what` names them in errors).
+    pub fn below(&self, limit: u32, what: &str) -> JsResult<std::borrow::Cow<'static, [u32]>> {
+        match self {
+            Codes::U32(c) => match c.iter().find(|&&x| x >= limit) {
+                Some(bad) => Err(JsError::invalid(format!("{what} {bad} is not below {limit}"))),
+                None => Ok(std::borrow::Cow::Borrowed(*c)),
+            },
+            Codes::F64(x) => match x.iter().find(|&&v| !(v >= 0.0 && v < limit as f64 && v.fract() == 0.0)) {
+                Some(bad) => Err(JsError::invalid(format!("{what} {bad} is not a whole number in 0..{limit}"))),
+                None => Ok(std::borrow::Cow::Owned(x.iter().map(|&v| v as u32).collect())),
+            },
+        }
+    }
+}
+
 /// The i-th argument, or an error naming it.
 pub fn arg(args: &[Val], i: usize) -> JsResult<Val> {
     args.get(i).copied().ok_or_else(|| JsError::invalid(format!("missing argument {i}")))

@@ -1,14 +1,22 @@
 //! Exports of the implicit-feedback factor models: fitting ALS and BPR, top-k recommendation
-//! (one user, or every user in parallel), similar items, fold-in of a new user, score matrices.
+//! (one user, or every user in parallel), similar items, fold-in of a new user, score matrices,
+//! and the out-of-core matrix built on disk.
 
-use crate::data::arg;
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::data::{arg, Codes};
 use crate::export::{Export, Job};
-use crate::js::{JsError, JsResult, Out, Val};
+use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
+use rusket_core::factor::disk::{self, MappedCsr};
 use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
+    Export { name: "csrAppend", prepare: csr_append },
+    Export { name: "csrBuild", prepare: csr_build },
     Export { name: "bprFit", prepare: bpr_fit },
     Export { name: "topK", prepare: top_k },
     Export { name: "batchRecommend", prepare: batch_recommend },
@@ -17,14 +25,19 @@ pub const EXPORTS: &[Export] = &[
     Export { name: "scorePotential", prepare: score_potential },
 ];
 
-/// A user × item matrix from JS: CSR (`indptr` as f64, `indices`, `data`) or COO triplets.
+/// A user × item matrix from JS: CSR (`indptr` as f64, `indices`, `data`), COO triplets, or a
+/// matrix directory built on disk (fitting only).
 enum Interactions {
     Csr { indptr: Vec<u64>, indices: &'static [u32], data: &'static [f32], rows: usize, cols: usize },
     Coo { rows: &'static [u32], cols: &'static [u32], vals: &'static [f32], n_rows: usize, n_cols: usize },
+    Disk { dir: String, rows: usize, cols: usize },
 }
 
 fn read_interactions(v: Val) -> JsResult<Interactions> {
     let (n_rows, n_cols) = (v.get("nRows")?.u32()? as usize, v.get("nCols")?.u32()? as usize);
+    if !v.get("disk")?.is_missing() {
+        return Ok(Interactions::Disk { dir: v.get("disk")?.string()?, rows: n_rows, cols: n_cols });
+    }
     if !v.get("indptr")?.is_missing() {
         let indptr = v.get("indptr")?.slice::<f64>()?;
         if indptr.iter().any(|&x| x < 0.0 || x.fract() != 0.0) {
@@ -45,7 +58,7 @@ impl Interactions {
     fn as_ref(&self) -> Option<CsrRef<'_>> {
         match self {
             Interactions::Csr { indptr, indices, data, rows, cols } => Some(CsrRef { indptr, indices, data, rows: *rows, cols: *cols }),
-            Interactions::Coo { .. } => None,
+            Interactions::Coo { .. } | Interactions::Disk { .. } => None,
         }
     }
 
@@ -58,6 +71,7 @@ impl Interactions {
                 r.validate()?;
                 Csr { indptr: indptr.clone(), indices: indices.to_vec(), data: data.to_vec(), rows: *rows, cols: *cols }
             }
+            Interactions::Disk { .. } => return Err(JsError::invalid("a matrix on disk is for fitting only")),
         };
         Ok(csr)
     }
@@ -77,6 +91,44 @@ fn fitted(f: factor::Factors, csr: Csr) -> Out {
     Out::Obj(fields)
 }
 
+/// Fits on a matrix directory (see `rusket_core::factor::disk`), both orientations mapped; the
+/// training matrix goes back to JS as typed arrays over the mapping (no copy).
+fn fit_on_disk(dir: &str, rows: usize, cols: usize, fit: impl FnOnce(CsrRef, CsrRef) -> rusket_core::error::Result<factor::Factors>) -> JsResult<Out> {
+    let dir = Path::new(dir);
+    let ui = Arc::new(MappedCsr::open(dir, "ui", cols)?);
+    let iu = MappedCsr::open(dir, "iu", rows)?;
+    if ui.rows != rows || iu.rows != cols {
+        return Err(JsError { code: "CORRUPT_FILE", message: format!("{} holds a {} × {} matrix, expected {rows} × {cols}", dir.display(), ui.rows, iu.rows) });
+    }
+    let f = ui.with_ref(|a| iu.with_ref(|b| fit(a, b)))?;
+    let owner: Arc<dyn Any + Send + Sync> = ui.clone();
+    Ok(obj! {
+        "user": f.user, "item": f.item, "loss": f.loss,
+        "indptr": ui.indptr()?.to_vec(),
+        "indices": Shared::new(ui.indices()?, owner.clone()),
+        "data": Shared::new(ui.data()?, owner),
+    })
+}
+
+/// `csrAppend(dir, users, items, values?)`: appends rows to a matrix directory.
+fn csr_append(args: &[Val]) -> JsResult<Job> {
+    let dir = arg(args, 0)?.string()?;
+    let (users, items) = (Codes::read(arg(args, 1)?)?, Codes::read(arg(args, 2)?)?);
+    let values: Option<&[f32]> = arg(args, 3)?.opt_slice()?;
+    Ok(Box::new(move || {
+        disk::append(Path::new(&dir), &users.below(u32::MAX, "user")?, &items.below(u32::MAX, "item")?, values)?;
+        Ok(Out::Num(0.0))
+    }))
+}
+
+/// `csrBuild(dir, nRows, nCols, budgetBytes)`: builds both orientations; returns the entries.
+fn csr_build(args: &[Val]) -> JsResult<Job> {
+    let dir = arg(args, 0)?.string()?;
+    let (rows, cols) = (arg(args, 1)?.u32()? as usize, arg(args, 2)?.u32()? as usize);
+    let budget = arg(args, 3)?.f64()?.max(1.0) as usize;
+    Ok(Box::new(move || Ok(Out::from(disk::build(Path::new(&dir), rows, cols, budget)?))))
+}
+
 fn als_fit(args: &[Val]) -> JsResult<Job> {
     let m = read_interactions(arg(args, 0)?)?;
     let o = arg(args, 1)?;
@@ -92,6 +144,9 @@ fn als_fit(args: &[Val]) -> JsResult<Job> {
         verbose: o.get("verbose")?.bool_or(false)?,
     };
     Ok(Box::new(move || {
+        if let Interactions::Disk { dir, rows, cols } = &m {
+            return fit_on_disk(dir, *rows, *cols, |ui, iu| factor::als_fit_transposed(ui, iu, &options));
+        }
         let csr = m.build()?;
         let f = factor::als_fit(csr.as_ref(), &options)?;
         Ok(fitted(f, csr))
@@ -111,6 +166,9 @@ fn bpr_fit(args: &[Val]) -> JsResult<Job> {
         verbose: o.get("verbose")?.bool_or(false)?,
     };
     Ok(Box::new(move || {
+        if let Interactions::Disk { dir, rows, cols } = &m {
+            return fit_on_disk(dir, *rows, *cols, |ui, _| factor::bpr_fit(ui, &options));
+        }
         let csr = m.build()?;
         let f = factor::bpr_fit(csr.as_ref(), &options)?;
         Ok(fitted(f, csr))

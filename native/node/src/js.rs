@@ -3,9 +3,11 @@
 //! ArrayBuffers owned by Rust: no copy), and errors as JS `Error`s with a stable `code`.
 
 use crate::ffi::*;
+use std::any::Any;
 use std::ffi::CString;
 use std::os::raw::c_void;
 use std::ptr;
+use std::sync::Arc;
 
 /// A failure to report to JavaScript: `code` is one of `RusketError`'s codes.
 #[derive(Debug)]
@@ -195,6 +197,48 @@ pub enum Out {
     F64(Vec<f64>),
     List(Vec<Out>),
     Obj(Vec<(&'static str, Out)>),
+    /// Memory kept alive by another owner (e.g. a file mapping), handed over without a copy.
+    Shared(Shared),
+}
+
+/// A typed array over memory that `owner` keeps alive (e.g. a file mapping): JS holds the
+/// owner until the array is collected.
+pub struct Shared {
+    ptr: *mut u8,
+    len: usize,
+    bytes: usize,
+    kind: i32,
+    owner: Arc<dyn Any + Send + Sync>,
+}
+
+// The memory is owned by `owner`, which is Send + Sync; the pointer is only read through it.
+unsafe impl Send for Shared {}
+
+impl Shared {
+    pub fn new<T: Elem>(data: &[T], owner: Arc<dyn Any + Send + Sync>) -> Out {
+        Out::Shared(Shared { ptr: data.as_ptr() as *mut u8, len: data.len(), bytes: std::mem::size_of_val(data), kind: T::KIND, owner })
+    }
+
+    unsafe fn to_js(self, env: napi_env) -> JsResult<napi_value> {
+        let mut buf = ptr::null_mut();
+        if self.len == 0 {
+            let mut data = ptr::null_mut();
+            check(napi_create_arraybuffer(env, 0, &mut data, &mut buf), "arraybuffer")?;
+        } else {
+            let hint = Box::into_raw(Box::new(self.owner));
+            if napi_create_external_arraybuffer(env, self.ptr as *mut c_void, self.bytes, Some(drop_owner), hint as *mut c_void, &mut buf) != NAPI_OK {
+                drop(Box::from_raw(hint));
+                return Err(JsError::invalid("could not create an external ArrayBuffer"));
+            }
+        }
+        let mut out = ptr::null_mut();
+        check(napi_create_typedarray(env, self.kind, self.len, buf, 0, &mut out), "typedarray")?;
+        Ok(out)
+    }
+}
+
+unsafe extern "C" fn drop_owner(_env: napi_env, _data: *mut c_void, hint: *mut c_void) {
+    drop(Box::from_raw(hint as *mut Arc<dyn Any + Send + Sync>));
 }
 
 macro_rules! out_from_vec {
@@ -255,6 +299,7 @@ impl Out {
                     check(napi_set_element(env, out, i as u32, item.to_js(env)?), "element")?;
                 }
             }
+            Out::Shared(shared) => out = shared.to_js(env)?,
             Out::Obj(fields) => {
                 check(napi_create_object(env, &mut out), "object")?;
                 for (k, v) in fields {

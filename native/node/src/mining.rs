@@ -1,6 +1,6 @@
 //! Exports of frequent-itemset mining and association rules.
 
-use crate::data::arg;
+use crate::data::{arg, Codes};
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
@@ -152,23 +152,11 @@ fn mine_grouped(args: &[Val]) -> JsResult<Job> {
 /// rows, compressed (a Uint8Array for `streamCounts` / `mineStream`).
 fn stream_chunk(args: &[Val]) -> JsResult<Job> {
     let ids: &[f64] = arg(args, 0)?.slice()?;
-    let items = arg(args, 1)?.slice::<u32>();
-    let numbers = if items.is_err() { Some(arg(args, 1)?.slice::<f64>()?) } else { None };
+    let items = Codes::read(arg(args, 1)?)?;
     let n_items = arg(args, 2)?.u32()?;
     Ok(Box::new(move || {
         let keys = ids.iter().map(|&id| stream::txn_key(id)).collect::<Result<Vec<u64>, _>>()?;
-        let codes: Vec<u32>;
-        let items = match numbers {
-            Some(x) => {
-                if let Some(bad) = x.iter().find(|&&v| !(v >= 0.0 && v < n_items as f64 && v.fract() == 0.0)) {
-                    return Err(JsError::invalid(format!("item id {bad} is not a whole number in 0..nItems = {n_items}")));
-                }
-                codes = x.iter().map(|&v| v as u32).collect();
-                &codes[..]
-            }
-            None => items.unwrap_or(&[]),
-        };
-        Ok(Out::U8(stream::compress(&keys, items, n_items)?))
+        Ok(Out::U8(stream::compress(&keys, &items.below(n_items, "item id")?, n_items)?))
     }))
 }
 

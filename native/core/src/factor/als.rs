@@ -81,14 +81,27 @@ struct Solver {
 /// Same seed, same input: bit-identical factors, whatever `threads`.
 pub fn als_fit(ui: CsrRef, o: &AlsOptions) -> Result<Factors> {
     check_fit_input(&ui, o.factors)?;
+    fit(ui, ui.transpose().as_ref(), o)
+}
+
+/// [`als_fit`] given the transpose `iu` (items × users) too, e.g. both memory-mapped from disk
+/// ([`super::disk`]): nothing of the size of the matrix is allocated.
+pub fn als_fit_transposed(ui: CsrRef, iu: CsrRef, o: &AlsOptions) -> Result<Factors> {
+    check_fit_input(&ui, o.factors)?;
+    if iu.rows != ui.cols || iu.cols != ui.rows || iu.nnz() != ui.nnz() {
+        return Err(Error::invalid(format!("the transpose is {} × {} with {} entries, the matrix {} × {} with {}", iu.rows, iu.cols, iu.nnz(), ui.rows, ui.cols, ui.nnz())));
+    }
+    iu.validate()?;
+    fit(ui, iu, o)
+}
+
+fn fit(ui: CsrRef, iu: CsrRef, o: &AlsOptions) -> Result<Factors> {
     check_non_negative(o.regularization, "regularization")?;
     check_non_negative(o.alpha, "alpha")?;
     if !o.cholesky && o.cg_iters == 0 {
         return Err(Error::invalid("cg_iters must be at least 1 with the conjugate-gradient solver"));
     }
     let f = o.factors;
-    let iu = ui.transpose();
-    let iu = iu.as_ref();
     let mut rng = SplitMix64::new(o.seed);
     let mut user: Vec<f32> = (0..ui.rows * f).map(|_| rng.next_f32() * 0.01).collect();
     let mut item: Vec<f32> = (0..ui.cols * f).map(|_| rng.next_f32() * 0.01).collect();

@@ -10,10 +10,11 @@
 pub mod als;
 pub mod bpr;
 pub mod csr;
+pub mod disk;
 mod rng;
 pub mod topk;
 
-pub use als::{als_fit, als_user_vector, AlsOptions};
+pub use als::{als_fit, als_fit_transposed, als_user_vector, AlsOptions};
 pub use bpr::{bpr_fit, BprOptions};
 pub use csr::{Csr, CsrRef};
 pub use topk::{score_potential, similar_items, top_k};
