@@ -1,8 +1,10 @@
 // npm run bench: rusket against its peers, every time measured in this same run.
 //   mining: rusket vs node-fpgrowth (npm), and Borgelt's pyfim and mlxtend when the anchors of
 //           ../shared/anchors are built (source /tmp/anchors/env.sh or set ANCHORS_DIR);
-//   adapter: polars long frame (online_retail) → native basket form, and the whole df.rusket.mine.
-// Usage: npm run bench [-- mining|adapter]
+//   adapter: polars long frame (online_retail) → native basket form, and the whole df.rusket.mine;
+//   stream: FPMiner in chunks against mine(), mineGrouped against one mine() per group;
+//   sequence, factor (against implicit), pca: see their files.
+// Usage: npm run bench [-- mining|adapter|stream|sequence|factor|pca]
 import { spawnSync } from "node:child_process";
 import { anchorsBuild, python, timed } from "./util.mjs";
 import { existsSync, readFileSync } from "node:fs";
@@ -80,6 +82,7 @@ function adapter() {
 
 if (!only || only === "adapter") adapter();
 if (!only || only === "mining") mining();
+if (!only || only === "stream") (await import("./stream.mjs")).streamBench();
 if (!only || only === "sequence") (await import("./sequence.mjs")).sequenceBench();
 if (!only || only === "factor") (await import("./factor.mjs")).factorBench();
 if (!only || only === "pca") (await import("./pca.mjs")).pcaBench();
