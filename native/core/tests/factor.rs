@@ -233,6 +233,11 @@ fn bpr_learns_a_planted_structure() {
     assert!(m.loss[99] < 0.5 * m.loss[0], "loss {} -> {}", m.loss[0], m.loss[99]);
 }
 
+/// The rows of `users` in `m`: the exclusion lists `top_k` takes.
+fn rows_of<'a>(m: &'a Csr, users: &[u32]) -> Vec<&'a [u32]> {
+    users.iter().map(|&u| m.as_ref().row_indices(u as usize)).collect()
+}
+
 /// Top-n by sorting all scores: higher first, ties to the lower item.
 fn brute_top(user: &[f32], item: &[f32], f: usize, u: usize, n: usize, keep: impl Fn(usize) -> bool) -> Vec<(u32, f32)> {
     let mut all: Vec<(u32, f32)> = (0..item.len() / f).filter(|&i| keep(i)).map(|i| (i as u32, score(user, item, f, u, i))).collect();
@@ -259,13 +264,14 @@ fn top_k_equals_a_brute_force_sort() {
     // Many users (packed products), a few (row by row, items split over threads).
     let many: Vec<u32> = (0..n_users as u32).rev().collect();
     for users in [&many[..], &[5, 0, 149][..]] {
-        for (exclude, allow) in [(None, None), (Some(seen.as_ref()), None), (Some(seen.as_ref()), Some(&allowed[..]))] {
+        for (exclude, allow) in [(None, None), (Some(&seen), None), (Some(&seen), Some(&allowed[..]))] {
             let n = 17;
-            let (ids, scores) = top_k(&user, &item, f, users, n, exclude, allow, 3).unwrap();
+            let rows = exclude.map(|m| rows_of(m, users));
+            let (ids, scores) = top_k(&user, &item, f, users, n, rows.as_deref(), allow, 3).unwrap();
             assert_eq!(ids.len(), users.len() * n);
             for (k, &u) in users.iter().enumerate() {
                 let keep = |i: usize| {
-                    exclude.is_none_or(|ex| ex.row_indices(u as usize).binary_search(&(i as u32)).is_err())
+                    exclude.is_none_or(|ex| ex.as_ref().row_indices(u as usize).binary_search(&(i as u32)).is_err())
                         && allow.is_none_or(|a| a[i])
                 };
                 let want = brute_top(&user, &item, f, u as usize, n, keep);
@@ -295,7 +301,7 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
     // Width = allowed items (4); user 0 has seen 2 of them: padded.
     let allowed: Vec<bool> = (0..n_items).map(|i| i < 4).collect();
     let seen = Csr::from_coo(&[0, 0], &[1, 2], &[1.0, 1.0], 2, n_items).unwrap();
-    let (ids, scores) = top_k(&user, &item, f, &[0, 1], 50, Some(seen.as_ref()), Some(&allowed), 1).unwrap();
+    let (ids, scores) = top_k(&user, &item, f, &[0, 1], 50, Some(&rows_of(&seen, &[0, 1])), Some(&allowed), 1).unwrap();
     assert_eq!(ids.len(), 8);
     let mut first: Vec<u32> = ids[..2].to_vec();
     first.sort();
@@ -386,13 +392,13 @@ fn bad_inputs_are_reported_with_their_codes() {
     }
     let bpr = BprOptions { learning_rate: 0.0, ..BprOptions::default() };
     assert_eq!(bpr_fit(ok.as_ref(), &bpr).unwrap_err().code, Code::InvalidArgument);
-    // top-k reads only the listed users' rows of `exclude`, and checks those.
+    // top-k checks the exclusion list of each listed user: sorted, no duplicates, in range.
     let (user, item) = (vec![0.5f32; 2 * 2], vec![0.5f32; 4 * 2]);
-    let exclude = Csr { indptr: vec![0, 1, 3], indices: vec![2, 3, 1], data: vec![1.0; 3], rows: 2, cols: 4 };
-    assert!(top_k(&user, &item, 2, &[0], 3, Some(exclude.as_ref()), None, 1).is_ok());
-    assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(exclude.as_ref()), None, 1).unwrap_err().code, Code::InvalidFormat);
-    let wrong_shape = Csr::from_coo(&[0], &[0], &[1.0], 2, 3).unwrap();
-    assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(wrong_shape.as_ref()), None, 1).unwrap_err().code, Code::InvalidArgument);
+    assert!(top_k(&user, &item, 2, &[0], 3, Some(&[&[2]]), None, 1).is_ok());
+    for bad in [&[3, 1][..], &[1, 1], &[4]] {
+        assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(&[bad]), None, 1).unwrap_err().code, Code::InvalidFormat);
+    }
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(&[]), None, 1).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

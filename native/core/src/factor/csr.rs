@@ -29,12 +29,6 @@ impl<'a> CsrRef<'a> {
     /// Checks the layout: `rows + 1` non-decreasing offsets from 0 to the number of entries,
     /// as many values as indices, and in each row strictly increasing columns below `cols`.
     pub fn validate(&self) -> Result<()> {
-        self.validate_rows(0..self.rows)
-    }
-
-    /// [`validate`](Self::validate) restricted to the given rows (plus the overall shape), for
-    /// callers that read only a few rows of a large matrix.
-    pub fn validate_rows(&self, rows: impl IntoIterator<Item = usize>) -> Result<()> {
         let bad = |what: String| Err(Error::new(Code::InvalidFormat, format!("CSR matrix: {what}")));
         let nnz = self.indices.len() as u64;
         if self.indptr.len() != self.rows + 1 {
@@ -49,10 +43,7 @@ impl<'a> CsrRef<'a> {
                 self.indptr[0], self.indptr[self.rows]
             ));
         }
-        for r in rows {
-            if r >= self.rows {
-                return bad(format!("row {r} out of range ({} rows)", self.rows));
-            }
+        for r in 0..self.rows {
             if self.indptr[r] > self.indptr[r + 1] || self.indptr[r + 1] > nnz {
                 return bad(format!("indptr decreases or overruns at row {r}"));
             }

@@ -23,6 +23,9 @@ const USERS_PER_TASK: usize = 16 * MR;
 const PACK_MIN_USERS: usize = 2 * MR;
 /// Size of one block of packed item factors: well inside a core's L2 cache.
 const BLOCK_BYTES: usize = 256 * 1024;
+/// Item factors a thread must have to read before splitting the items pays for starting it
+/// (tens of µs).
+const SPLIT_MIN_BYTES: usize = 4 << 20;
 
 /// Scores tested together against a heap's threshold.
 const OFFER_CHUNK: usize = 32;
@@ -32,12 +35,12 @@ fn block_items(dim: usize) -> usize {
     (BLOCK_BYTES / (4 * dim)).max(NR) / NR * NR
 }
 
-/// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items of row `u` of
-/// `exclude` (if given; same shape as users × items) and keeping only items with
+/// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items `exclude[k]` for
+/// `users[k]` (if given: one sorted list per listed user) and keeping only items with
 /// `allowed[i]` (if given). Returns `(items, scores)`, row-major users × `n'` with
 /// `n' = min(n, number of allowed items)`, best first; a user with fewer candidates is padded
 /// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
-/// are fewer blocks than threads).
+/// are fewer blocks than threads and enough items).
 ///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
@@ -47,7 +50,7 @@ pub fn top_k(
     factors: usize,
     users: &[u32],
     n: usize,
-    exclude: Option<CsrRef>,
+    exclude: Option<&[&[u32]]>,
     allowed: Option<&[bool]>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
@@ -57,15 +60,7 @@ pub fn top_k(
         return Err(Error::new(Code::UnknownUser, format!("user {u} out of range (the model has {n_users} users)")));
     }
     if let Some(ex) = exclude {
-        if ex.rows != n_users || ex.cols != n_items {
-            return Err(Error::invalid(format!(
-                "exclude is {} × {}, the model {n_users} × {n_items}",
-                ex.rows, ex.cols
-            )));
-        }
-        // Only the listed users' rows are read: checking the whole matrix would cost more
-        // than a single user's recommendation.
-        ex.validate_rows(users.iter().map(|&u| u as usize))?;
+        check_exclusions(ex, users.len(), n_items)?;
     }
     if let Some(a) = allowed.filter(|a| a.len() != n_items) {
         return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
@@ -79,34 +74,60 @@ pub fn top_k(
     }
 
     let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
-    let scorer = Scorer { user_factors, item_factors, factors, packed: packed.as_ref(), exclude, allowed, width };
-    let blocks: Vec<&[u32]> = users.chunks(USERS_PER_TASK).collect();
+    let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
+    let blocks: Vec<Range<usize>> = (0..users.len()).step_by(USERS_PER_TASK).map(|s| s..users.len().min(s + USERS_PER_TASK)).collect();
     let threads = par::num_threads(threads);
-    // Too few user blocks to keep every thread busy: split the items as well.
-    let splits = if blocks.len() >= threads { 1 } else { threads.min(n_items.div_ceil(NR)) };
+    // Too few user blocks to keep every thread busy: split the items as well, if they are many.
+    let splits = if blocks.len() >= threads {
+        1
+    } else {
+        threads.min(n_items.div_ceil(NR)).min((item_factors.len() * 4 / SPLIT_MIN_BYTES).max(1))
+    };
     let split_start = |s: usize| (n_items.div_ceil(NR) * s / splits * NR).min(n_items);
     let mut results = par::map_dynamic(blocks.len() * splits, threads, |t, _| {
         let (b, s) = (t / splits, t % splits);
-        scorer.best(blocks[b], split_start(s)..split_start(s + 1))
+        scorer.best(blocks[b].clone(), split_start(s)..split_start(s + 1))
     });
 
-    let mut row = 0;
-    for parts in results.chunks_exact_mut(splits) {
+    // Each block's heaps: the splits' partial heaps merged into the first split's.
+    let merged = results.chunks_exact_mut(splits).flat_map(|parts| {
         let (first, rest) = parts.split_first_mut().expect("at least one split");
         for other in rest {
             for (heap, partial) in first.iter_mut().zip(std::mem::take(other)) {
                 partial.into_sorted().into_iter().for_each(|(s, i)| heap.push(s, i));
             }
         }
-        for heap in std::mem::take(first) {
-            for (k, (s, i)) in heap.into_sorted().into_iter().enumerate() {
-                out_items[row * width + k] = i;
-                out_scores[row * width + k] = s;
-            }
-            row += 1;
+        std::mem::take(first)
+    });
+    write_rows(merged, width, &mut out_items, &mut out_scores);
+    Ok((out_items, out_scores))
+}
+
+/// Checks the exclusion lists: one per listed user, each strictly increasing and below
+/// `n_items` (only these rows are read: checking a whole matrix would cost more than one
+/// user's recommendation).
+fn check_exclusions(exclude: &[&[u32]], users: usize, n_items: usize) -> Result<()> {
+    if exclude.len() != users {
+        return Err(Error::invalid(format!("{} exclusion lists for {users} users", exclude.len())));
+    }
+    for (k, row) in exclude.iter().enumerate() {
+        if row.windows(2).any(|w| w[0] >= w[1]) || row.last().is_some_and(|&i| i as usize >= n_items) {
+            return Err(Error::new(
+                Code::InvalidFormat,
+                format!("the excluded items of user {k} must be sorted, without duplicates and below {n_items}"),
+            ));
         }
     }
-    Ok((out_items, out_scores))
+    Ok(())
+}
+
+/// Writes each heap, best first, as one row of `width` results.
+fn write_rows(heaps: impl IntoIterator<Item = TopN>, width: usize, items: &mut [u32], scores: &mut [f32]) {
+    for ((heap, items), scores) in heaps.into_iter().zip(items.chunks_exact_mut(width)).zip(scores.chunks_exact_mut(width)) {
+        for ((s, i), (item, score)) in heap.into_sorted().into_iter().zip(items.iter_mut().zip(scores)) {
+            (*item, *score) = (i, s);
+        }
+    }
 }
 
 /// Everything a top-k task reads.
@@ -114,8 +135,9 @@ struct Scorer<'a> {
     user_factors: &'a [f32],
     item_factors: &'a [f32],
     factors: usize,
+    users: &'a [u32],
     packed: Option<&'a PackedRows<NR>>,
-    exclude: Option<CsrRef<'a>>,
+    exclude: Option<&'a [&'a [u32]]>,
     allowed: Option<&'a [bool]>,
     width: usize,
 }
@@ -125,37 +147,38 @@ impl Scorer<'_> {
         &self.user_factors[u as usize * self.factors..][..self.factors]
     }
 
-    /// One heap per user of `users`, over the items in `items`.
-    fn best(&self, users: &[u32], items: Range<usize>) -> Vec<TopN> {
+    /// The items excluded for the `k`-th listed user.
+    fn excluded(&self, k: usize) -> &[u32] {
+        self.exclude.map_or(&[], |ex| ex[k])
+    }
+
+    /// One heap per listed user in `block` (positions in `users`), over the items in `items`.
+    fn best(&self, block: Range<usize>, items: Range<usize>) -> Vec<TopN> {
+        let users = &self.users[block.clone()];
         let mut heaps: Vec<TopN> = users.iter().map(|_| TopN::new(self.width)).collect();
-        // Position of each user's next excluded item in its (sorted) exclude row.
-        let mut cursors: Vec<usize> = match self.exclude {
-            Some(ex) => users.iter().map(|&u| ex.row_indices(u as usize).partition_point(|&i| (i as usize) < items.start)).collect(),
-            None => Vec::new(),
-        };
+        // Position of each user's next excluded item in its exclusion list.
+        let mut cursors: Vec<usize> = block.clone().map(|k| self.excluded(k).partition_point(|&i| (i as usize) < items.start)).collect();
         let packed_users = self.packed.map(|_| PackedRows::<MR>::pack(self.factors, users.iter().map(|&u| self.user_row(u))));
-        let block = block_items(self.factors);
-        let mut scores = vec![0f32; MR * block];
-        for start in items.clone().step_by(block) {
-            let cols = start..items.end.min(start + block);
+        let block_len = block_items(self.factors);
+        let mut scores = vec![0f32; MR.min(users.len()) * block_len];
+        for start in items.clone().step_by(block_len) {
+            let cols = start..items.end.min(start + block_len);
             for (g, group) in users.chunks(MR).enumerate() {
                 match (self.packed, &packed_users) {
-                    (Some(items_packed), Some(a)) => gemm::multiply_block(a, g, items_packed, cols.clone(), &mut scores, block),
+                    (Some(items_packed), Some(a)) => gemm::multiply_block(a, g, items_packed, cols.clone(), &mut scores, block_len),
                     _ => {
                         for (r, &u) in group.iter().enumerate() {
-                            gemm::multiply_rows(self.user_row(u), self.item_factors, cols.clone(), &mut scores[r * block..][..cols.len()]);
+                            gemm::multiply_rows(self.user_row(u), self.item_factors, cols.clone(), &mut scores[r * block_len..][..cols.len()]);
                         }
                     }
                 }
-                for (r, &u) in group.iter().enumerate() {
+                for r in 0..group.len() {
                     let k = g * MR + r;
-                    let row = &mut scores[r * block..][..cols.len()];
-                    if let Some(ex) = self.exclude {
-                        let seen = ex.row_indices(u as usize);
-                        while let Some(&i) = seen.get(cursors[k]).filter(|&&i| (i as usize) < cols.end) {
-                            row[i as usize - cols.start] = f32::NEG_INFINITY;
-                            cursors[k] += 1;
-                        }
+                    let row = &mut scores[r * block_len..][..cols.len()];
+                    let seen = self.excluded(block.start + k);
+                    while let Some(&i) = seen.get(cursors[k]).filter(|&&i| (i as usize) < cols.end) {
+                        row[i as usize - cols.start] = f32::NEG_INFINITY;
+                        cursors[k] += 1;
                     }
                     heaps[k].offer(row, cols.start, self.allowed);
                 }
@@ -163,6 +186,7 @@ impl Scorer<'_> {
         }
         heaps
     }
+
 }
 
 /// Cosine similarity of `item` with every other item; the best `n` (at most items − 1), as
