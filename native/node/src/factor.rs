@@ -5,12 +5,13 @@ use crate::data::arg;
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
-use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef};
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsRef};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
     Export { name: "bprFit", prepare: bpr_fit },
     Export { name: "topK", prepare: top_k },
+    Export { name: "quantizeItems", prepare: quantize_items },
     Export { name: "batchRecommend", prepare: batch_recommend },
     Export { name: "similarItems", prepare: similar_items },
     Export { name: "userVector", prepare: user_vector },
@@ -160,9 +161,27 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
     let exclude = exclusions(args, 5, users, n_users, n_items)?;
     let allowed = allowed_mask(arg(args, 6)?)?;
     let threads = arg(args, 7)?.usize_or(0)?;
+    // Optional: the item factors quantised by `quantizeItems`.
+    let quantized = match args.get(8).filter(|v| !v.is_missing()) {
+        Some(q) => {
+            let (codes, scales, order, norms) = (q.get("codes")?.slice()?, q.get("scales")?.slice()?, q.get("order")?.slice()?, q.get("norms")?.slice()?);
+            Some(QuantizedItemsRef::new(codes, scales, order, norms, k, n_items)?)
+        }
+        None => None,
+    };
     Ok(Box::new(move || {
-        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_deref(), allowed.as_deref(), threads)?;
+        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_deref(), allowed.as_deref(), quantized, threads)?;
         Ok(obj! { "items": items, "scores": scores })
+    }))
+}
+
+/// The item factors prepared for `topK` (quantised, by decreasing norm):
+/// `{ codes, scales, order, norms }`.
+fn quantize_items(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    Ok(Box::new(move || {
+        let q = factor::quantize_items(item, k)?;
+        Ok(obj! { "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms })
     }))
 }
 
@@ -175,7 +194,7 @@ fn batch_recommend(args: &[Val]) -> JsResult<Job> {
     let exclude = exclusions(args, 4, &all, n_users, n_items)?;
     let threads = arg(args, 5)?.usize_or(0)?;
     Ok(Box::new(move || {
-        let (items, scores) = factor::top_k(user, item, k, &all, n, exclude.as_deref(), None, threads)?;
+        let (items, scores) = factor::top_k(user, item, k, &all, n, exclude.as_deref(), None, None, threads)?;
         let width = if n_users == 0 { 0 } else { items.len() / n_users };
         let (mut us, mut is, mut ss, mut rs) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
         for (pos, (&i, &s)) in items.iter().zip(&scores).enumerate() {

@@ -5,6 +5,14 @@
 //! ([`crate::linalg::gemm`]): a task takes a block of users and streams the items past them in
 //! blocks that stay in the L2 cache, keeping one bounded heap per user, so memory is
 //! O(users × n), never users × items. Ranking: higher score first, ties to the lower item.
+//!
+//! One user against many items is bound by memory bandwidth: the scan reads every item's
+//! factors once. Given the item factors quantised to 8 bits ([`QuantizedItems`]), it reads a
+//! quarter of the bytes instead and certifies the result: each item gets an interval that
+//! holds its exact score, and only the items whose interval reaches the `n`-th best lower
+//! bound are scored exactly. The quantised rows are stored by decreasing norm, so the scan
+//! stops as soon as no remaining item can reach that bound (items without interactions, whose
+//! factors are zero, are never read). The result is the one the plain scan returns, to the bit.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -13,6 +21,7 @@ use std::ops::Range;
 use super::{factor_rows, CsrRef};
 use crate::error::{Code, Error, Result};
 use crate::linalg::gemm::{self, PackedRows, MR, NR};
+use crate::linalg::quantized::{code_stride, norm_bound, quantize_row, score_bounds, QuantizedRows, Query};
 use crate::linalg::row_norms;
 use crate::par;
 
@@ -30,6 +39,11 @@ const SPLIT_MIN_BYTES: usize = 4 << 20;
 /// Scores tested together against a heap's threshold.
 const OFFER_CHUNK: usize = 32;
 
+/// Items per block of the quantised scan: their bounds stay in the L1 cache.
+const BOUND_BLOCK: usize = 512;
+/// The quantised scan is used when at least this many items compete for each place.
+const QUANTIZED_MIN_ITEMS_PER_PLACE: usize = 64;
+
 /// Items per block for `dim` factors: a multiple of the tile width [`NR`].
 fn block_items(dim: usize) -> usize {
     (BLOCK_BYTES / (4 * dim)).max(NR) / NR * NR
@@ -42,6 +56,9 @@ fn block_items(dim: usize) -> usize {
 /// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
 /// are fewer blocks than threads and enough items).
 ///
+/// `quantized`, the item factors prepared by [`quantize_items`], lets a single user's scan
+/// read 8-bit codes instead of the factors; the result is the same.
+///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
 pub fn top_k(
@@ -52,6 +69,7 @@ pub fn top_k(
     n: usize,
     exclude: Option<&[&[u32]]>,
     allowed: Option<&[bool]>,
+    quantized: Option<QuantizedItemsRef>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
     let n_users = factor_rows(user_factors, factors, "user_factors")?;
@@ -65,6 +83,13 @@ pub fn top_k(
     if let Some(a) = allowed.filter(|a| a.len() != n_items) {
         return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
     }
+    if let Some(q) = quantized.filter(|q| q.rows.rows() != n_items || q.rows.dim() != factors) {
+        return Err(Error::invalid(format!(
+            "the quantised items are {} × {}, the model's {n_items} × {factors}",
+            q.rows.rows(),
+            q.rows.dim()
+        )));
+    }
     let available = allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count());
     let width = n.min(available);
     let mut out_items = vec![u32::MAX; users.len() * width];
@@ -75,6 +100,14 @@ pub fn top_k(
 
     let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
     let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
+    if let (1, Some(q)) = (users.len(), quantized) {
+        if width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items {
+            if let Some(best) = scorer.certified_best(&q) {
+                write_rows([best], width, &mut out_items, &mut out_scores);
+                return Ok((out_items, out_scores));
+            }
+        }
+    }
     let blocks: Vec<Range<usize>> = (0..users.len()).step_by(USERS_PER_TASK).map(|s| s..users.len().min(s + USERS_PER_TASK)).collect();
     let threads = par::num_threads(threads);
     // Too few user blocks to keep every thread busy: split the items as well, if they are many.
@@ -101,6 +134,62 @@ pub fn top_k(
     });
     write_rows(merged, width, &mut out_items, &mut out_scores);
     Ok((out_items, out_scores))
+}
+
+/// The item factors prepared for one user's scan in [`top_k`]: rows quantised to 8 bits
+/// ([`QuantizedRows`]), stored in order of decreasing Euclidean norm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantizedItems {
+    /// Codes of the rows in `order`, `code_stride(factors)` per row.
+    pub codes: Vec<i8>,
+    /// Scale of each row in `order`.
+    pub scales: Vec<f32>,
+    /// The items by decreasing norm (ties: lower item first).
+    pub order: Vec<u32>,
+    /// The norm of each row in `order`, rounded up ([`norm_bound`]).
+    pub norms: Vec<f32>,
+}
+
+/// [`QuantizedItems`] borrowed, with its shape checked.
+#[derive(Clone, Copy, Debug)]
+pub struct QuantizedItemsRef<'a> {
+    rows: QuantizedRows<'a>,
+    order: &'a [u32],
+    norms: &'a [f32],
+}
+
+impl<'a> QuantizedItemsRef<'a> {
+    /// Checks that the arrays describe `n_items` rows of `factors` entries (their lengths only:
+    /// an item id out of range in `order` is caught when read).
+    pub fn new(codes: &'a [i8], scales: &'a [f32], order: &'a [u32], norms: &'a [f32], factors: usize, n_items: usize) -> Result<Self> {
+        let rows = QuantizedRows::new(codes, scales, factors, n_items)?;
+        if order.len() != n_items || norms.len() != n_items {
+            return Err(Error::invalid(format!(
+                "quantised items: {} ids and {} norms for {n_items} items",
+                order.len(),
+                norms.len()
+            )));
+        }
+        Ok(QuantizedItemsRef { rows, order, norms })
+    }
+}
+
+/// Prepares the item factors for [`top_k`] (once per model: a sort and one pass).
+pub fn quantize_items(item_factors: &[f32], factors: usize) -> Result<QuantizedItems> {
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    let norms: Vec<f32> = item_factors.chunks_exact(factors).map(norm_bound).collect();
+    let mut order: Vec<u32> = (0..n_items as u32).collect();
+    order.sort_by(|&a, &b| norms[b as usize].total_cmp(&norms[a as usize]));
+    let mut position = vec![0usize; n_items];
+    order.iter().enumerate().for_each(|(p, &i)| position[i as usize] = p);
+    // Rows read in item order (a stream), each row's codes written to its place in `order`.
+    let stride = code_stride(factors);
+    let (mut codes, mut scales) = (vec![0i8; n_items * stride], vec![0f32; n_items]);
+    for (row, &p) in item_factors.chunks_exact(factors).zip(&position) {
+        scales[p] = quantize_row(row, &mut codes[p * stride..][..stride]);
+    }
+    let norms = order.iter().map(|&i| norms[i as usize]).collect();
+    Ok(QuantizedItems { codes, scales, order, norms })
 }
 
 /// Checks the exclusion lists: one per listed user, each strictly increasing and below
@@ -187,6 +276,80 @@ impl Scorer<'_> {
         heaps
     }
 
+    /// The only listed user's heap from the quantised items: every item whose interval
+    /// reaches the `width`-th best lower bound is kept and then scored exactly, with the same
+    /// kernel on the same aligned rows as [`Scorer::best`], so scores and order are the plain
+    /// scan's. `None` when the user's factors cannot be quantised or too many items stay in
+    /// doubt (the caller then runs the plain scan).
+    fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
+        let x = self.user_row(self.users[0]);
+        let query = Query::new(x)?;
+        let n_items = quantized.order.len();
+        let seen = self.excluded(0);
+        let eligible = |i: usize| self.allowed.is_none_or(|a| a[i]) && seen.binary_search(&(i as u32)).is_err();
+        // The best `width` lower bounds: the worst of them is the bar an item's upper bound
+        // must reach to stay in the running.
+        let mut bounds = TopN::new(self.width);
+        let mut candidates: Vec<(u32, f32)> = Vec::new();
+        let most = (16 * self.width).max(4096);
+        let (mut lower, mut upper) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK]);
+        for start in (0..n_items).step_by(BOUND_BLOCK) {
+            let mut bar = bounds.threshold();
+            // Rows come by decreasing norm: if this one cannot reach the bar, none after it can.
+            if query.cannot_reach(quantized.norms[start], bar) {
+                break;
+            }
+            let rows = start..n_items.min(start + BOUND_BLOCK);
+            let len = rows.len();
+            score_bounds(&query, &quantized.rows, rows, &mut lower[..len], &mut upper[..len]);
+            for (c, chunk) in upper[..len].chunks(OFFER_CHUNK).enumerate() {
+                if !chunk.iter().fold(false, |any, &u| any | may_reach(u, bar)) {
+                    continue;
+                }
+                for (k, &u) in chunk.iter().enumerate() {
+                    let j = c * OFFER_CHUNK + k;
+                    let item = quantized.order[start + j];
+                    if may_reach(u, bar) && eligible(item as usize) {
+                        candidates.push((item, u));
+                        if lower[j] > bar {
+                            bounds.push(lower[j], item);
+                            bar = bounds.threshold();
+                        }
+                    }
+                }
+            }
+            if candidates.len() >= most {
+                candidates.retain(|&(_, u)| may_reach(u, bar));
+                if candidates.len() > most / 2 {
+                    return None;
+                }
+            }
+        }
+        let bar = bounds.threshold();
+        candidates.retain(|&(_, u)| may_reach(u, bar));
+        candidates.sort_unstable_by_key(|&(item, _)| item);
+        let mut best = TopN::new(self.width);
+        // Rescored four aligned rows at a time, as the plain scan's blocks (which start at
+        // multiples of NR) see them.
+        let (mut quad, mut exact) = (usize::MAX, [0f32; 4]);
+        for &(item, _) in &candidates {
+            let i = item as usize;
+            if i & !3 != quad {
+                quad = i & !3;
+                let rows = quad..n_items.min(quad + 4);
+                gemm::multiply_rows(x, self.item_factors, rows.clone(), &mut exact[..rows.len()]);
+            }
+            best.consider(exact[i - quad], item);
+        }
+        Some(best)
+    }
+}
+
+/// Whether an item whose upper bound is `upper` may still reach `bar`: also when the bound is
+/// NaN (an item without certificate, to be scored exactly).
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn may_reach(upper: f32, bar: f32) -> bool {
+    !(upper < bar)
 }
 
 /// Cosine similarity of `item` with every other item; the best `n` (at most items − 1), as
@@ -324,7 +487,14 @@ impl TopN {
         }
     }
 
-    /// Offers `scores[k]` for item `first_item + k`; `-inf` (masked) and disallowed items
+    /// Offers `score` for `item`; `-inf` (masked) and NaN never enter.
+    fn consider(&mut self, score: f32, item: u32) {
+        if score >= self.threshold() && score > f32::NEG_INFINITY {
+            self.push(score, item);
+        }
+    }
+
+    /// Offers `scores[k]` for item `first_item + k` (see [`TopN::consider`]); disallowed items
     /// never enter.
     fn offer(&mut self, scores: &[f32], first_item: usize, allowed: Option<&[bool]>) {
         let mut threshold = self.threshold();
@@ -335,12 +505,10 @@ impl TopN {
                 continue;
             }
             for (k, &s) in chunk.iter().enumerate() {
-                if s >= threshold && s > f32::NEG_INFINITY {
-                    let item = first_item + c * OFFER_CHUNK + k;
-                    if allowed.is_none_or(|a| a[item]) {
-                        self.push(s, item as u32);
-                        threshold = self.threshold();
-                    }
+                let item = first_item + c * OFFER_CHUNK + k;
+                if s >= threshold && allowed.is_none_or(|a| a[item]) {
+                    self.consider(s, item as u32);
+                    threshold = self.threshold();
                 }
             }
         }
@@ -349,5 +517,44 @@ impl TopN {
     /// (score, item) pairs, best first.
     fn into_sorted(self) -> Vec<(f32, u32)> {
         self.heap.into_sorted_vec().into_iter().map(|c| (c.score, c.item)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::test_data as data;
+
+    /// A heap's content, best first, as (score bits, item).
+    type Ranked = Vec<(u32, u32)>;
+
+    /// The quantised scan of user `u` (`None`: it gave up) and the plain scan.
+    fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32) -> (Option<Ranked>, Ranked) {
+        let q = quantize_items(item, f).unwrap();
+        let q = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, item.len() / f).unwrap();
+        let users = [u];
+        let scorer = Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, width: 10 };
+        let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
+        (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
+    }
+
+    #[test]
+    fn the_quantized_scan_decides_typical_users_itself() {
+        let (f, n_items) = (32, 20_000);
+        let (user, item) = (data(8 * f, 1), data(n_items * f, 2));
+        for u in 0..8 {
+            let (quantized, plain) = both_scans(&user, &item, f, u);
+            assert_eq!(quantized.expect("decided without the plain scan"), plain, "user {u}");
+        }
+    }
+
+    #[test]
+    fn the_quantized_scan_gives_up_when_everything_ties() {
+        let (f, n_items) = (8, 10_000);
+        let user = data(f, 3);
+        let item: Vec<f32> = data(f, 4).into_iter().cycle().take(n_items * f).collect();
+        let (quantized, plain) = both_scans(&user, &item, f, 0);
+        assert!(quantized.is_none());
+        assert_eq!(plain.iter().map(|c| c.1).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
     }
 }
