@@ -4,8 +4,10 @@
 
 use rusket_core::error::Code;
 use rusket_core::factor::{
-    als_fit, als_user_vector, bpr_fit, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
+    als_fit, als_user_vector, bpr_fit, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
+    QuantizedItemsRef,
 };
+use rusket_core::linalg::gemm::multiply_rows;
 
 /// A small deterministic generator for test data (64-bit LCG, top bits).
 struct Lcg(u64);
@@ -233,6 +235,11 @@ fn bpr_learns_a_planted_structure() {
     assert!(m.loss[99] < 0.5 * m.loss[0], "loss {} -> {}", m.loss[0], m.loss[99]);
 }
 
+/// The rows of `users` in `m`: the exclusion lists `top_k` takes.
+fn rows_of<'a>(m: &'a Csr, users: &[u32]) -> Vec<&'a [u32]> {
+    users.iter().map(|&u| m.as_ref().row_indices(u as usize)).collect()
+}
+
 /// Top-n by sorting all scores: higher first, ties to the lower item.
 fn brute_top(user: &[f32], item: &[f32], f: usize, u: usize, n: usize, keep: impl Fn(usize) -> bool) -> Vec<(u32, f32)> {
     let mut all: Vec<(u32, f32)> = (0..item.len() / f).filter(|&i| keep(i)).map(|i| (i as u32, score(user, item, f, u, i))).collect();
@@ -259,13 +266,14 @@ fn top_k_equals_a_brute_force_sort() {
     // Many users (packed products), a few (row by row, items split over threads).
     let many: Vec<u32> = (0..n_users as u32).rev().collect();
     for users in [&many[..], &[5, 0, 149][..]] {
-        for (exclude, allow) in [(None, None), (Some(seen.as_ref()), None), (Some(seen.as_ref()), Some(&allowed[..]))] {
+        for (exclude, allow) in [(None, None), (Some(&seen), None), (Some(&seen), Some(&allowed[..]))] {
             let n = 17;
-            let (ids, scores) = top_k(&user, &item, f, users, n, exclude, allow, 3).unwrap();
+            let rows = exclude.map(|m| rows_of(m, users));
+            let (ids, scores) = top_k(&user, &item, f, users, n, rows.as_deref(), allow, None, 3).unwrap();
             assert_eq!(ids.len(), users.len() * n);
             for (k, &u) in users.iter().enumerate() {
                 let keep = |i: usize| {
-                    exclude.is_none_or(|ex| ex.row_indices(u as usize).binary_search(&(i as u32)).is_err())
+                    exclude.is_none_or(|ex| ex.as_ref().row_indices(u as usize).binary_search(&(i as u32)).is_err())
                         && allow.is_none_or(|a| a[i])
                 };
                 let want = brute_top(&user, &item, f, u as usize, n, keep);
@@ -285,7 +293,7 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
     let mut rng = Lcg(7);
     let user = rng.vector(2 * f);
     let item = rng.vector(n_items * f);
-    let (ids, _) = top_k(&user, &item, f, &[0, 1], 50, None, None, 1).unwrap();
+    let (ids, _) = top_k(&user, &item, f, &[0, 1], 50, None, None, None, 1).unwrap();
     assert_eq!(ids.len(), 2 * n_items);
     for row in ids.chunks(n_items) {
         let mut sorted = row.to_vec();
@@ -295,7 +303,7 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
     // Width = allowed items (4); user 0 has seen 2 of them: padded.
     let allowed: Vec<bool> = (0..n_items).map(|i| i < 4).collect();
     let seen = Csr::from_coo(&[0, 0], &[1, 2], &[1.0, 1.0], 2, n_items).unwrap();
-    let (ids, scores) = top_k(&user, &item, f, &[0, 1], 50, Some(seen.as_ref()), Some(&allowed), 1).unwrap();
+    let (ids, scores) = top_k(&user, &item, f, &[0, 1], 50, Some(&rows_of(&seen, &[0, 1])), Some(&allowed), None, 1).unwrap();
     assert_eq!(ids.len(), 8);
     let mut first: Vec<u32> = ids[..2].to_vec();
     first.sort();
@@ -303,8 +311,75 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
     assert_eq!(&ids[2..4], &[u32::MAX, u32::MAX]);
     assert!(scores[2..4].iter().all(|s| *s == f32::NEG_INFINITY));
     assert!(ids[4..].iter().all(|&i| i < 4));
-    assert_eq!(top_k(&user, &item, f, &[2], 5, None, None, 1).unwrap_err().code, Code::UnknownUser);
-    assert_eq!(top_k(&user, &item, f, &[0], 0, None, None, 1).unwrap(), (vec![], vec![]));
+    assert_eq!(top_k(&user, &item, f, &[2], 5, None, None, None, 1).unwrap_err().code, Code::UnknownUser);
+    assert_eq!(top_k(&user, &item, f, &[0], 0, None, None, None, 1).unwrap(), (vec![], vec![]));
+}
+
+/// One user's top-n the straightforward way: every item scored by the scan's kernel in one
+/// call, the eligible ones sorted (higher first, ties to the lower item), padded to the width.
+fn reference_top(x: &[f32], item: &[f32], n: usize, seen: &[u32], allowed: Option<&[bool]>) -> (Vec<u32>, Vec<f32>) {
+    let n_items = item.len() / x.len();
+    let mut scores = vec![0f32; n_items];
+    multiply_rows(x, item, 0..n_items, &mut scores);
+    let width = n.min(allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count()));
+    let mut all: Vec<(u32, f32)> = (0..n_items)
+        .filter(|&i| allowed.is_none_or(|a| a[i]) && !seen.contains(&(i as u32)) && scores[i] > f32::NEG_INFINITY)
+        .map(|i| (i as u32, scores[i]))
+        .collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.resize(width, (u32::MAX, f32::NEG_INFINITY));
+    all.into_iter().unzip()
+}
+
+#[test]
+fn one_user_top_k_from_quantized_items_is_exactly_the_reference() {
+    let mut rng = Lcg(10);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for (f, n_items) in [(1, 700), (7, 3000), (16, 2000), (64, 5000), (65, 4000)] {
+        // Items as a fitted model has them: norms spread over two orders of magnitude, a third
+        // all zero (never interacted with), repeated rows (tied scores), and rows that cannot
+        // be quantised (NaN, infinite, too large).
+        let mut item = rng.vector(n_items * f);
+        for (i, row) in item.chunks_exact_mut(f).enumerate() {
+            let scale = [0.0, 1.0, 1.0 / (1 + i % 101) as f32][i % 3];
+            row.iter_mut().for_each(|v| *v *= scale);
+        }
+        for i in (7..n_items).step_by(97) {
+            item.copy_within((i - 5) * f..(i - 4) * f, i * f);
+        }
+        (item[11 * f], item[13 * f], item[17 * f]) = (f32::NAN, f32::INFINITY, 1e20);
+        let n_users = 5;
+        let mut user = rng.vector(n_users * f);
+        // For user 0, 40 rows along its own vector (scores at the Cauchy–Schwarz bound), each
+        // moved by about one quantisation step: near ties that only a sound interval sorts out.
+        let x0 = user[..f].to_vec();
+        for r in 0..40 {
+            let row = &mut item[(20 + 3 * r) * f..][..f];
+            let step = 1.5 / 127.0;
+            row.iter_mut().zip(&x0).for_each(|(v, x)| *v = 1.5 * x + step * (rng.next() as f32 - 0.5));
+        }
+        item[21 * f - 1] = f32::NAN; // one of them scores NaN: never recommended
+        user[f..2 * f].fill(0.0); // not quantised: the plain scan
+        user[2 * f..3 * f].iter_mut().for_each(|v| *v *= 1e-3);
+        user[3 * f..4 * f].iter_mut().for_each(|v| *v = -v.abs()); // mostly negative scores
+        let q = quantize_items(&item, f).unwrap();
+        let quantized = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, n_items).unwrap();
+        let allowed: Vec<bool> = (0..n_items).map(|i| i % 4 != 1).collect();
+        for u in 0..n_users as u32 {
+            let seen: Vec<u32> = (0..n_items as u32).filter(|_| rng.below(10) == 0).collect();
+            for n in [1, 10, 37] {
+                for allow in [None, Some(&allowed[..])] {
+                    let want = reference_top(&user[u as usize * f..][..f], &item, n, &seen, allow);
+                    for q in [None, Some(quantized)] {
+                        let (items, scores) = top_k(&user, &item, f, &[u], n, Some(&[&seen[..]]), allow, q, 1).unwrap();
+                        let case = format!("{f} factors, {n_items} items, user {u}, n {n}, filter {}, quantised {}", allow.is_some(), q.is_some());
+                        assert_eq!(items, want.0, "{case}");
+                        assert_eq!(bits(&scores), bits(&want.1), "{case}");
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -386,13 +461,17 @@ fn bad_inputs_are_reported_with_their_codes() {
     }
     let bpr = BprOptions { learning_rate: 0.0, ..BprOptions::default() };
     assert_eq!(bpr_fit(ok.as_ref(), &bpr).unwrap_err().code, Code::InvalidArgument);
-    // top-k reads only the listed users' rows of `exclude`, and checks those.
+    // top-k checks the exclusion list of each listed user: sorted, no duplicates, in range.
     let (user, item) = (vec![0.5f32; 2 * 2], vec![0.5f32; 4 * 2]);
-    let exclude = Csr { indptr: vec![0, 1, 3], indices: vec![2, 3, 1], data: vec![1.0; 3], rows: 2, cols: 4 };
-    assert!(top_k(&user, &item, 2, &[0], 3, Some(exclude.as_ref()), None, 1).is_ok());
-    assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(exclude.as_ref()), None, 1).unwrap_err().code, Code::InvalidFormat);
-    let wrong_shape = Csr::from_coo(&[0], &[0], &[1.0], 2, 3).unwrap();
-    assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(wrong_shape.as_ref()), None, 1).unwrap_err().code, Code::InvalidArgument);
+    assert!(top_k(&user, &item, 2, &[0], 3, Some(&[&[2]]), None, None, 1).is_ok());
+    for bad in [&[3, 1][..], &[1, 1], &[4]] {
+        assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(&[bad]), None, None, 1).unwrap_err().code, Code::InvalidFormat);
+    }
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(&[]), None, None, 1).unwrap_err().code, Code::InvalidArgument);
+    let q = quantize_items(&item[..6], 2).unwrap();
+    let three = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 3).unwrap();
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(three), 1).unwrap_err().code, Code::InvalidArgument);
+    assert_eq!(QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 4).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

@@ -18,8 +18,8 @@ pub struct Export {
     pub prepare: fn(&[Val]) -> JsResult<Job>,
 }
 
-const MAX_ARGS: usize = 8;
-const ARG_NAMES: [&str; MAX_ARGS] = ["argument 0", "argument 1", "argument 2", "argument 3", "argument 4", "argument 5", "argument 6", "argument 7"];
+const MAX_ARGS: usize = 9;
+const ARG_NAMES: [&str; MAX_ARGS] = ["argument 0", "argument 1", "argument 2", "argument 3", "argument 4", "argument 5", "argument 6", "argument 7", "argument 8"];
 
 fn panic_error(payload: Box<dyn std::any::Any + Send>) -> JsError {
     let what = payload

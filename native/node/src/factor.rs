@@ -11,7 +11,7 @@ use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
 use rusket_core::factor::disk::{self, MappedCsr};
-use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef};
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsRef};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
@@ -19,6 +19,7 @@ pub const EXPORTS: &[Export] = &[
     Export { name: "csrBuild", prepare: csr_build },
     Export { name: "bprFit", prepare: bpr_fit },
     Export { name: "topK", prepare: top_k },
+    Export { name: "quantizeItems", prepare: quantize_items },
     Export { name: "batchRecommend", prepare: batch_recommend },
     Export { name: "similarItems", prepare: similar_items },
     Export { name: "userVector", prepare: user_vector },
@@ -55,13 +56,6 @@ fn read_interactions(v: Val) -> JsResult<Interactions> {
 }
 
 impl Interactions {
-    fn as_ref(&self) -> Option<CsrRef<'_>> {
-        match self {
-            Interactions::Csr { indptr, indices, data, rows, cols } => Some(CsrRef { indptr, indices, data, rows: *rows, cols: *cols }),
-            Interactions::Coo { .. } | Interactions::Disk { .. } => None,
-        }
-    }
-
     /// The matrix as an owned CSR (duplicates summed, columns sorted), validated.
     fn build(&self) -> JsResult<Csr> {
         let csr = match self {
@@ -180,8 +174,37 @@ fn factors(args: &[Val]) -> JsResult<(&'static [f32], &'static [f32], usize)> {
     Ok((arg(args, 0)?.slice()?, arg(args, 1)?.slice()?, arg(args, 2)?.u32()? as usize))
 }
 
-fn opt_interactions(v: Val) -> JsResult<Option<Interactions>> {
-    if v.is_missing() { Ok(None) } else { read_interactions(v).map(Some) }
+/// The rows of `users` of a CSR matrix from JS (`indptr` as f64), which must be
+/// `n_users × n_items`. Only these rows are read: one user's call costs O(their items), not
+/// O(users). A user out of range gets no row (the core reports it as an unknown user).
+fn listed_rows(v: Val, users: &[u32], n_users: usize, n_items: usize) -> JsResult<Vec<&'static [u32]>> {
+    let (rows, cols) = (v.get("nRows")?.u32()? as usize, v.get("nCols")?.u32()? as usize);
+    if (rows, cols) != (n_users, n_items) {
+        return Err(JsError::invalid(format!("exclude is {rows} × {cols}, the model {n_users} × {n_items}")));
+    }
+    let indptr: &[f64] = v.get("indptr")?.slice()?;
+    let indices: &'static [u32] = v.get("indices")?.slice()?;
+    let bad = |what: String| JsError { code: "INVALID_FORMAT", message: format!("CSR matrix: {what}") };
+    if indptr.len() != rows + 1 {
+        return Err(bad(format!("indptr has {} entries, expected rows + 1 = {}", indptr.len(), rows + 1)));
+    }
+    let offset = |x: f64| (x >= 0.0 && x.fract() == 0.0 && x <= indices.len() as f64).then_some(x as usize);
+    users
+        .iter()
+        .map(|&u| {
+            let (Some(&a), Some(&b)) = (indptr.get(u as usize), indptr.get(u as usize + 1)) else { return Ok(&[][..]) };
+            match (offset(a), offset(b)) {
+                (Some(a), Some(b)) if a <= b => Ok(&indices[a..b]),
+                _ => Err(bad(format!("row {u} runs from {a} to {b}, not whole offsets within the {} entries", indices.len()))),
+            }
+        })
+        .collect()
+}
+
+/// The optional exclusion matrix (argument `i`) as rows of the listed users.
+fn exclusions(args: &[Val], i: usize, users: &[u32], n_users: usize, n_items: usize) -> JsResult<Option<Vec<&'static [u32]>>> {
+    let v = arg(args, i)?;
+    if v.is_missing() { Ok(None) } else { listed_rows(v, users, n_users, n_items).map(Some) }
 }
 
 fn allowed_mask(v: Val) -> JsResult<Option<Vec<bool>>> {
@@ -190,14 +213,33 @@ fn allowed_mask(v: Val) -> JsResult<Option<Vec<bool>>> {
 
 fn top_k(args: &[Val]) -> JsResult<Job> {
     let (user, item, k) = factors(args)?;
+    let (n_users, n_items) = (user.len() / k.max(1), item.len() / k.max(1));
     let users: &[u32] = arg(args, 3)?.slice()?;
     let n = arg(args, 4)?.u32()? as usize;
-    let exclude = opt_interactions(arg(args, 5)?)?;
+    let exclude = exclusions(args, 5, users, n_users, n_items)?;
     let allowed = allowed_mask(arg(args, 6)?)?;
     let threads = arg(args, 7)?.usize_or(0)?;
+    // Optional: the item factors quantised by `quantizeItems`.
+    let quantized = match args.get(8).filter(|v| !v.is_missing()) {
+        Some(q) => {
+            let (codes, scales, order, norms) = (q.get("codes")?.slice()?, q.get("scales")?.slice()?, q.get("order")?.slice()?, q.get("norms")?.slice()?);
+            Some(QuantizedItemsRef::new(codes, scales, order, norms, k, n_items)?)
+        }
+        None => None,
+    };
     Ok(Box::new(move || {
-        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_ref().and_then(|e| e.as_ref()), allowed.as_deref(), threads)?;
+        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_deref(), allowed.as_deref(), quantized, threads)?;
         Ok(obj! { "items": items, "scores": scores })
+    }))
+}
+
+/// The item factors prepared for `topK` (quantised, by decreasing norm):
+/// `{ codes, scales, order, norms }`.
+fn quantize_items(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    Ok(Box::new(move || {
+        let q = factor::quantize_items(item, k)?;
+        Ok(obj! { "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms })
     }))
 }
 
@@ -205,12 +247,12 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
 fn batch_recommend(args: &[Val]) -> JsResult<Job> {
     let (user, item, k) = factors(args)?;
     let n = arg(args, 3)?.u32()? as usize;
-    let exclude = opt_interactions(arg(args, 4)?)?;
+    let (n_users, n_items) = (user.len() / k.max(1), item.len() / k.max(1));
+    let all: Vec<u32> = (0..n_users as u32).collect();
+    let exclude = exclusions(args, 4, &all, n_users, n_items)?;
     let threads = arg(args, 5)?.usize_or(0)?;
     Ok(Box::new(move || {
-        let n_users = if k == 0 { 0 } else { user.len() / k };
-        let all: Vec<u32> = (0..n_users as u32).collect();
-        let (items, scores) = factor::top_k(user, item, k, &all, n, exclude.as_ref().and_then(|e| e.as_ref()), None, threads)?;
+        let (items, scores) = factor::top_k(user, item, k, &all, n, exclude.as_deref(), None, None, threads)?;
         let width = if n_users == 0 { 0 } else { items.len() / n_users };
         let (mut us, mut is, mut ss, mut rs) = (Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()), Vec::with_capacity(items.len()));
         for (pos, (&i, &s)) in items.iter().zip(&scores).enumerate() {

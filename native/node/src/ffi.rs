@@ -23,6 +23,7 @@ pub const T_STRING: i32 = 4;
 pub const T_OBJECT: i32 = 6;
 
 // napi_typedarray_type
+pub const TA_INT8: i32 = 0;
 pub const TA_UINT8: i32 = 1;
 pub const TA_INT32: i32 = 5;
 pub const TA_UINT32: i32 = 6;

@@ -43,6 +43,7 @@ pub trait Elem: Copy + Send + Sync + 'static {
     const KIND: i32;
     const NAME: &'static str;
 }
+impl Elem for i8 { const KIND: i32 = TA_INT8; const NAME: &'static str = "Int8Array"; }
 impl Elem for u8 { const KIND: i32 = TA_UINT8; const NAME: &'static str = "Uint8Array"; }
 impl Elem for i32 { const KIND: i32 = TA_INT32; const NAME: &'static str = "Int32Array"; }
 impl Elem for u32 { const KIND: i32 = TA_UINT32; const NAME: &'static str = "Uint32Array"; }
@@ -190,6 +191,7 @@ pub enum Out {
     Num(f64),
     Bool(bool),
     Str(String),
+    I8(Vec<i8>),
     U8(Vec<u8>),
     I32(Vec<i32>),
     U32(Vec<u32>),
@@ -244,7 +246,7 @@ unsafe extern "C" fn drop_owner(_env: napi_env, _data: *mut c_void, hint: *mut c
 macro_rules! out_from_vec {
     ($($t:ty => $v:ident),*) => { $(impl From<Vec<$t>> for Out { fn from(v: Vec<$t>) -> Out { Out::$v(v) } })* };
 }
-out_from_vec!(u8 => U8, i32 => I32, u32 => U32, f32 => F32, f64 => F64);
+out_from_vec!(i8 => I8, u8 => U8, i32 => I32, u32 => U32, f32 => F32, f64 => F64);
 impl From<f64> for Out { fn from(v: f64) -> Out { Out::Num(v) } }
 impl From<usize> for Out { fn from(v: usize) -> Out { Out::Num(v as f64) } }
 impl From<bool> for Out { fn from(v: bool) -> Out { Out::Bool(v) } }
@@ -288,6 +290,7 @@ impl Out {
             Out::Num(v) => check(napi_create_double(env, v, &mut out), "number")?,
             Out::Bool(v) => check(napi_get_boolean(env, v, &mut out), "boolean")?,
             Out::Str(s) => out = js_string(env, &s)?,
+            Out::I8(v) => out = typed(env, v)?,
             Out::U8(v) => out = typed(env, v)?,
             Out::I32(v) => out = typed(env, v)?,
             Out::U32(v) => out = typed(env, v)?,

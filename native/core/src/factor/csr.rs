@@ -25,44 +25,46 @@ pub struct Csr {
     pub cols: usize,
 }
 
+fn bad(what: String) -> Error {
+    Error::new(Code::InvalidFormat, format!("CSR matrix: {what}"))
+}
+
 impl<'a> CsrRef<'a> {
     /// Checks the layout: `rows + 1` non-decreasing offsets from 0 to the number of entries,
     /// as many values as indices, and in each row strictly increasing columns below `cols`.
     pub fn validate(&self) -> Result<()> {
-        self.validate_rows(0..self.rows)
-    }
-
-    /// [`validate`](Self::validate) restricted to the given rows (plus the overall shape), for
-    /// callers that read only a few rows of a large matrix.
-    pub fn validate_rows(&self, rows: impl IntoIterator<Item = usize>) -> Result<()> {
-        let bad = |what: String| Err(Error::new(Code::InvalidFormat, format!("CSR matrix: {what}")));
+        self.validate_shape()?;
         let nnz = self.indices.len() as u64;
-        if self.indptr.len() != self.rows + 1 {
-            return bad(format!("indptr has {} entries, expected rows + 1 = {}", self.indptr.len(), self.rows + 1));
-        }
-        if self.indices.len() != self.data.len() {
-            return bad(format!("{} indices but {} values", self.indices.len(), self.data.len()));
-        }
-        if self.indptr[0] != 0 || self.indptr[self.rows] != nnz {
-            return bad(format!(
-                "indptr must run from 0 to the number of entries {nnz}, got {}..{}",
-                self.indptr[0], self.indptr[self.rows]
-            ));
-        }
-        for r in rows {
-            if r >= self.rows {
-                return bad(format!("row {r} out of range ({} rows)", self.rows));
-            }
+        for r in 0..self.rows {
             if self.indptr[r] > self.indptr[r + 1] || self.indptr[r + 1] > nnz {
-                return bad(format!("indptr decreases or overruns at row {r}"));
+                return Err(bad(format!("indptr decreases or overruns at row {r}")));
             }
             let cols = self.row_indices(r);
             if let Some(&c) = cols.iter().find(|&&c| c as usize >= self.cols) {
-                return bad(format!("row {r} has column {c}, but there are {} columns", self.cols));
+                return Err(bad(format!("row {r} has column {c}, but there are {} columns", self.cols)));
             }
             if cols.windows(2).any(|w| w[0] >= w[1]) {
-                return bad(format!("row {r}: columns must be sorted and without duplicates"));
+                return Err(bad(format!("row {r}: columns must be sorted and without duplicates")));
             }
+        }
+        Ok(())
+    }
+
+    /// The overall shape only (O(1)): `rows + 1` offsets from 0 to the number of entries, as
+    /// many values as indices; for callers whose reader checks the rows it reads.
+    pub fn validate_shape(&self) -> Result<()> {
+        let nnz = self.indices.len() as u64;
+        if self.indptr.len() != self.rows + 1 {
+            return Err(bad(format!("indptr has {} entries, expected rows + 1 = {}", self.indptr.len(), self.rows + 1)));
+        }
+        if self.indices.len() != self.data.len() {
+            return Err(bad(format!("{} indices but {} values", self.indices.len(), self.data.len())));
+        }
+        if self.indptr[0] != 0 || self.indptr[self.rows] != nnz {
+            return Err(bad(format!(
+                "indptr must run from 0 to the number of entries {nnz}, got {}..{}",
+                self.indptr[0], self.indptr[self.rows]
+            )));
         }
         Ok(())
     }

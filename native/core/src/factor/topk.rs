@@ -5,6 +5,14 @@
 //! ([`crate::linalg::gemm`]): a task takes a block of users and streams the items past them in
 //! blocks that stay in the L2 cache, keeping one bounded heap per user, so memory is
 //! O(users × n), never users × items. Ranking: higher score first, ties to the lower item.
+//!
+//! One user against many items is bound by memory bandwidth: the scan reads every item's
+//! factors once. Given the item factors quantised to 8 bits ([`QuantizedItems`]), it reads a
+//! quarter of the bytes instead and certifies the result: each item gets an interval that
+//! holds its exact score, and only the items whose interval reaches the `n`-th best lower
+//! bound are scored exactly. The quantised rows are stored by decreasing norm, so the scan
+//! stops as soon as no remaining item can reach that bound (items without interactions, whose
+//! factors are zero, are never read). The result is the one the plain scan returns, to the bit.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -13,6 +21,7 @@ use std::ops::Range;
 use super::{factor_rows, CsrRef};
 use crate::error::{Code, Error, Result};
 use crate::linalg::gemm::{self, PackedRows, MR, NR};
+use crate::linalg::quantized::{code_stride, norm_bound, quantize_row, score_bounds, QuantizedRows, Query};
 use crate::linalg::row_norms;
 use crate::par;
 
@@ -23,21 +32,32 @@ const USERS_PER_TASK: usize = 16 * MR;
 const PACK_MIN_USERS: usize = 2 * MR;
 /// Size of one block of packed item factors: well inside a core's L2 cache.
 const BLOCK_BYTES: usize = 256 * 1024;
+/// Item factors a thread must have to read before splitting the items pays for starting it
+/// (tens of µs).
+const SPLIT_MIN_BYTES: usize = 4 << 20;
 
 /// Scores tested together against a heap's threshold.
 const OFFER_CHUNK: usize = 32;
+
+/// Items per block of the quantised scan: their bounds stay in the L1 cache.
+const BOUND_BLOCK: usize = 512;
+/// The quantised scan is used when at least this many items compete for each place.
+const QUANTIZED_MIN_ITEMS_PER_PLACE: usize = 64;
 
 /// Items per block for `dim` factors: a multiple of the tile width [`NR`].
 fn block_items(dim: usize) -> usize {
     (BLOCK_BYTES / (4 * dim)).max(NR) / NR * NR
 }
 
-/// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items of row `u` of
-/// `exclude` (if given; same shape as users × items) and keeping only items with
+/// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items `exclude[k]` for
+/// `users[k]` (if given: one sorted list per listed user) and keeping only items with
 /// `allowed[i]` (if given). Returns `(items, scores)`, row-major users × `n'` with
 /// `n' = min(n, number of allowed items)`, best first; a user with fewer candidates is padded
 /// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
-/// are fewer blocks than threads).
+/// are fewer blocks than threads and enough items).
+///
+/// `quantized`, the item factors prepared by [`quantize_items`], lets a single user's scan
+/// read 8-bit codes instead of the factors; the result is the same.
 ///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
@@ -47,8 +67,9 @@ pub fn top_k(
     factors: usize,
     users: &[u32],
     n: usize,
-    exclude: Option<CsrRef>,
+    exclude: Option<&[&[u32]]>,
     allowed: Option<&[bool]>,
+    quantized: Option<QuantizedItemsRef>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
     let n_users = factor_rows(user_factors, factors, "user_factors")?;
@@ -57,18 +78,17 @@ pub fn top_k(
         return Err(Error::new(Code::UnknownUser, format!("user {u} out of range (the model has {n_users} users)")));
     }
     if let Some(ex) = exclude {
-        if ex.rows != n_users || ex.cols != n_items {
-            return Err(Error::invalid(format!(
-                "exclude is {} × {}, the model {n_users} × {n_items}",
-                ex.rows, ex.cols
-            )));
-        }
-        // Only the listed users' rows are read: checking the whole matrix would cost more
-        // than a single user's recommendation.
-        ex.validate_rows(users.iter().map(|&u| u as usize))?;
+        check_exclusions(ex, users.len(), n_items)?;
     }
     if let Some(a) = allowed.filter(|a| a.len() != n_items) {
         return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
+    }
+    if let Some(q) = quantized.filter(|q| q.rows.rows() != n_items || q.rows.dim() != factors) {
+        return Err(Error::invalid(format!(
+            "the quantised items are {} × {}, the model's {n_items} × {factors}",
+            q.rows.rows(),
+            q.rows.dim()
+        )));
     }
     let available = allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count());
     let width = n.min(available);
@@ -79,34 +99,124 @@ pub fn top_k(
     }
 
     let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
-    let scorer = Scorer { user_factors, item_factors, factors, packed: packed.as_ref(), exclude, allowed, width };
-    let blocks: Vec<&[u32]> = users.chunks(USERS_PER_TASK).collect();
+    let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
+    if let (1, Some(q)) = (users.len(), quantized) {
+        if width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items {
+            if let Some(best) = scorer.certified_best(&q) {
+                write_rows([best], width, &mut out_items, &mut out_scores);
+                return Ok((out_items, out_scores));
+            }
+        }
+    }
+    let blocks: Vec<Range<usize>> = (0..users.len()).step_by(USERS_PER_TASK).map(|s| s..users.len().min(s + USERS_PER_TASK)).collect();
     let threads = par::num_threads(threads);
-    // Too few user blocks to keep every thread busy: split the items as well.
-    let splits = if blocks.len() >= threads { 1 } else { threads.min(n_items.div_ceil(NR)) };
+    // Too few user blocks to keep every thread busy: split the items as well, if they are many.
+    let splits = if blocks.len() >= threads {
+        1
+    } else {
+        threads.min(n_items.div_ceil(NR)).min((item_factors.len() * 4 / SPLIT_MIN_BYTES).max(1))
+    };
     let split_start = |s: usize| (n_items.div_ceil(NR) * s / splits * NR).min(n_items);
     let mut results = par::map_dynamic(blocks.len() * splits, threads, |t, _| {
         let (b, s) = (t / splits, t % splits);
-        scorer.best(blocks[b], split_start(s)..split_start(s + 1))
+        scorer.best(blocks[b].clone(), split_start(s)..split_start(s + 1))
     });
 
-    let mut row = 0;
-    for parts in results.chunks_exact_mut(splits) {
+    // Each block's heaps: the splits' partial heaps merged into the first split's.
+    let merged = results.chunks_exact_mut(splits).flat_map(|parts| {
         let (first, rest) = parts.split_first_mut().expect("at least one split");
         for other in rest {
             for (heap, partial) in first.iter_mut().zip(std::mem::take(other)) {
                 partial.into_sorted().into_iter().for_each(|(s, i)| heap.push(s, i));
             }
         }
-        for heap in std::mem::take(first) {
-            for (k, (s, i)) in heap.into_sorted().into_iter().enumerate() {
-                out_items[row * width + k] = i;
-                out_scores[row * width + k] = s;
-            }
-            row += 1;
+        std::mem::take(first)
+    });
+    write_rows(merged, width, &mut out_items, &mut out_scores);
+    Ok((out_items, out_scores))
+}
+
+/// The item factors prepared for one user's scan in [`top_k`]: rows quantised to 8 bits
+/// ([`QuantizedRows`]), stored in order of decreasing Euclidean norm.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantizedItems {
+    /// Codes of the rows in `order`, `code_stride(factors)` per row.
+    pub codes: Vec<i8>,
+    /// Scale of each row in `order`.
+    pub scales: Vec<f32>,
+    /// The items by decreasing norm (ties: lower item first).
+    pub order: Vec<u32>,
+    /// The norm of each row in `order`, rounded up ([`norm_bound`]).
+    pub norms: Vec<f32>,
+}
+
+/// [`QuantizedItems`] borrowed, with its shape checked.
+#[derive(Clone, Copy, Debug)]
+pub struct QuantizedItemsRef<'a> {
+    rows: QuantizedRows<'a>,
+    order: &'a [u32],
+    norms: &'a [f32],
+}
+
+impl<'a> QuantizedItemsRef<'a> {
+    /// Checks that the arrays describe `n_items` rows of `factors` entries (their lengths only:
+    /// an item id out of range in `order` is caught when read).
+    pub fn new(codes: &'a [i8], scales: &'a [f32], order: &'a [u32], norms: &'a [f32], factors: usize, n_items: usize) -> Result<Self> {
+        let rows = QuantizedRows::new(codes, scales, factors, n_items)?;
+        if order.len() != n_items || norms.len() != n_items {
+            return Err(Error::invalid(format!(
+                "quantised items: {} ids and {} norms for {n_items} items",
+                order.len(),
+                norms.len()
+            )));
+        }
+        Ok(QuantizedItemsRef { rows, order, norms })
+    }
+}
+
+/// Prepares the item factors for [`top_k`] (once per model: a sort and one pass).
+pub fn quantize_items(item_factors: &[f32], factors: usize) -> Result<QuantizedItems> {
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    let norms: Vec<f32> = item_factors.chunks_exact(factors).map(norm_bound).collect();
+    let mut order: Vec<u32> = (0..n_items as u32).collect();
+    order.sort_by(|&a, &b| norms[b as usize].total_cmp(&norms[a as usize]));
+    let mut position = vec![0usize; n_items];
+    order.iter().enumerate().for_each(|(p, &i)| position[i as usize] = p);
+    // Rows read in item order (a stream), each row's codes written to its place in `order`.
+    let stride = code_stride(factors);
+    let (mut codes, mut scales) = (vec![0i8; n_items * stride], vec![0f32; n_items]);
+    for (row, &p) in item_factors.chunks_exact(factors).zip(&position) {
+        scales[p] = quantize_row(row, &mut codes[p * stride..][..stride]);
+    }
+    let norms = order.iter().map(|&i| norms[i as usize]).collect();
+    Ok(QuantizedItems { codes, scales, order, norms })
+}
+
+/// Checks the exclusion lists: one per listed user, each strictly increasing and below
+/// `n_items` (only these rows are read: checking a whole matrix would cost more than one
+/// user's recommendation).
+fn check_exclusions(exclude: &[&[u32]], users: usize, n_items: usize) -> Result<()> {
+    if exclude.len() != users {
+        return Err(Error::invalid(format!("{} exclusion lists for {users} users", exclude.len())));
+    }
+    for (k, row) in exclude.iter().enumerate() {
+        if row.windows(2).any(|w| w[0] >= w[1]) || row.last().is_some_and(|&i| i as usize >= n_items) {
+            return Err(Error::new(
+                Code::InvalidFormat,
+                format!("the excluded items of user {k} must be sorted, without duplicates and below {n_items}"),
+            ));
         }
     }
-    Ok((out_items, out_scores))
+    Ok(())
+}
+
+/// Writes each heap, best first, as one row of `width` results.
+fn write_rows(heaps: impl IntoIterator<Item = TopN>, width: usize, items: &mut [u32], scores: &mut [f32]) {
+    for ((heap, items), scores) in heaps.into_iter().zip(items.chunks_exact_mut(width)).zip(scores.chunks_exact_mut(width)) {
+        for ((s, i), (item, score)) in heap.into_sorted().into_iter().zip(items.iter_mut().zip(scores)) {
+            (*item, *score) = (i, s);
+        }
+    }
 }
 
 /// Everything a top-k task reads.
@@ -114,8 +224,9 @@ struct Scorer<'a> {
     user_factors: &'a [f32],
     item_factors: &'a [f32],
     factors: usize,
+    users: &'a [u32],
     packed: Option<&'a PackedRows<NR>>,
-    exclude: Option<CsrRef<'a>>,
+    exclude: Option<&'a [&'a [u32]]>,
     allowed: Option<&'a [bool]>,
     width: usize,
 }
@@ -125,37 +236,38 @@ impl Scorer<'_> {
         &self.user_factors[u as usize * self.factors..][..self.factors]
     }
 
-    /// One heap per user of `users`, over the items in `items`.
-    fn best(&self, users: &[u32], items: Range<usize>) -> Vec<TopN> {
+    /// The items excluded for the `k`-th listed user.
+    fn excluded(&self, k: usize) -> &[u32] {
+        self.exclude.map_or(&[], |ex| ex[k])
+    }
+
+    /// One heap per listed user in `block` (positions in `users`), over the items in `items`.
+    fn best(&self, block: Range<usize>, items: Range<usize>) -> Vec<TopN> {
+        let users = &self.users[block.clone()];
         let mut heaps: Vec<TopN> = users.iter().map(|_| TopN::new(self.width)).collect();
-        // Position of each user's next excluded item in its (sorted) exclude row.
-        let mut cursors: Vec<usize> = match self.exclude {
-            Some(ex) => users.iter().map(|&u| ex.row_indices(u as usize).partition_point(|&i| (i as usize) < items.start)).collect(),
-            None => Vec::new(),
-        };
+        // Position of each user's next excluded item in its exclusion list.
+        let mut cursors: Vec<usize> = block.clone().map(|k| self.excluded(k).partition_point(|&i| (i as usize) < items.start)).collect();
         let packed_users = self.packed.map(|_| PackedRows::<MR>::pack(self.factors, users.iter().map(|&u| self.user_row(u))));
-        let block = block_items(self.factors);
-        let mut scores = vec![0f32; MR * block];
-        for start in items.clone().step_by(block) {
-            let cols = start..items.end.min(start + block);
+        let block_len = block_items(self.factors);
+        let mut scores = vec![0f32; MR.min(users.len()) * block_len];
+        for start in items.clone().step_by(block_len) {
+            let cols = start..items.end.min(start + block_len);
             for (g, group) in users.chunks(MR).enumerate() {
                 match (self.packed, &packed_users) {
-                    (Some(items_packed), Some(a)) => gemm::multiply_block(a, g, items_packed, cols.clone(), &mut scores, block),
+                    (Some(items_packed), Some(a)) => gemm::multiply_block(a, g, items_packed, cols.clone(), &mut scores, block_len),
                     _ => {
                         for (r, &u) in group.iter().enumerate() {
-                            gemm::multiply_rows(self.user_row(u), self.item_factors, cols.clone(), &mut scores[r * block..][..cols.len()]);
+                            gemm::multiply_rows(self.user_row(u), self.item_factors, cols.clone(), &mut scores[r * block_len..][..cols.len()]);
                         }
                     }
                 }
-                for (r, &u) in group.iter().enumerate() {
+                for r in 0..group.len() {
                     let k = g * MR + r;
-                    let row = &mut scores[r * block..][..cols.len()];
-                    if let Some(ex) = self.exclude {
-                        let seen = ex.row_indices(u as usize);
-                        while let Some(&i) = seen.get(cursors[k]).filter(|&&i| (i as usize) < cols.end) {
-                            row[i as usize - cols.start] = f32::NEG_INFINITY;
-                            cursors[k] += 1;
-                        }
+                    let row = &mut scores[r * block_len..][..cols.len()];
+                    let seen = self.excluded(block.start + k);
+                    while let Some(&i) = seen.get(cursors[k]).filter(|&&i| (i as usize) < cols.end) {
+                        row[i as usize - cols.start] = f32::NEG_INFINITY;
+                        cursors[k] += 1;
                     }
                     heaps[k].offer(row, cols.start, self.allowed);
                 }
@@ -163,6 +275,81 @@ impl Scorer<'_> {
         }
         heaps
     }
+
+    /// The only listed user's heap from the quantised items: every item whose interval
+    /// reaches the `width`-th best lower bound is kept and then scored exactly, with the same
+    /// kernel on the same aligned rows as [`Scorer::best`], so scores and order are the plain
+    /// scan's. `None` when the user's factors cannot be quantised or too many items stay in
+    /// doubt (the caller then runs the plain scan).
+    fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
+        let x = self.user_row(self.users[0]);
+        let query = Query::new(x)?;
+        let n_items = quantized.order.len();
+        let seen = self.excluded(0);
+        let eligible = |i: usize| self.allowed.is_none_or(|a| a[i]) && seen.binary_search(&(i as u32)).is_err();
+        // The best `width` lower bounds: the worst of them is the bar an item's upper bound
+        // must reach to stay in the running.
+        let mut bounds = TopN::new(self.width);
+        let mut candidates: Vec<(u32, f32)> = Vec::new();
+        let most = (16 * self.width).max(4096);
+        let (mut lower, mut upper) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK]);
+        for start in (0..n_items).step_by(BOUND_BLOCK) {
+            let mut bar = bounds.threshold();
+            // Rows come by decreasing norm: if this one cannot reach the bar, none after it can.
+            if query.cannot_reach(quantized.norms[start], bar) {
+                break;
+            }
+            let rows = start..n_items.min(start + BOUND_BLOCK);
+            let len = rows.len();
+            score_bounds(&query, &quantized.rows, rows, &mut lower[..len], &mut upper[..len]);
+            for (c, chunk) in upper[..len].chunks(OFFER_CHUNK).enumerate() {
+                if !chunk.iter().fold(false, |any, &u| any | may_reach(u, bar)) {
+                    continue;
+                }
+                for (k, &u) in chunk.iter().enumerate() {
+                    let j = c * OFFER_CHUNK + k;
+                    let item = quantized.order[start + j];
+                    if may_reach(u, bar) && eligible(item as usize) {
+                        candidates.push((item, u));
+                        if lower[j] > bar {
+                            bounds.push(lower[j], item);
+                            bar = bounds.threshold();
+                        }
+                    }
+                }
+            }
+            if candidates.len() >= most {
+                candidates.retain(|&(_, u)| may_reach(u, bar));
+                if candidates.len() > most / 2 {
+                    return None;
+                }
+            }
+        }
+        let bar = bounds.threshold();
+        candidates.retain(|&(_, u)| may_reach(u, bar));
+        candidates.sort_unstable_by_key(|&(item, _)| item);
+        let mut best = TopN::new(self.width);
+        // Rescored four aligned rows at a time, as the plain scan's blocks (which start at
+        // multiples of NR) see them.
+        let (mut quad, mut exact) = (usize::MAX, [0f32; 4]);
+        for &(item, _) in &candidates {
+            let i = item as usize;
+            if i & !3 != quad {
+                quad = i & !3;
+                let rows = quad..n_items.min(quad + 4);
+                gemm::multiply_rows(x, self.item_factors, rows.clone(), &mut exact[..rows.len()]);
+            }
+            best.consider(exact[i - quad], item);
+        }
+        Some(best)
+    }
+}
+
+/// Whether an item whose upper bound is `upper` may still reach `bar`: also when the bound is
+/// NaN (an item without certificate, to be scored exactly).
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn may_reach(upper: f32, bar: f32) -> bool {
+    !(upper < bar)
 }
 
 /// Cosine similarity of `item` with every other item; the best `n` (at most items − 1), as
@@ -300,7 +487,14 @@ impl TopN {
         }
     }
 
-    /// Offers `scores[k]` for item `first_item + k`; `-inf` (masked) and disallowed items
+    /// Offers `score` for `item`; `-inf` (masked) and NaN never enter.
+    fn consider(&mut self, score: f32, item: u32) {
+        if score >= self.threshold() && score > f32::NEG_INFINITY {
+            self.push(score, item);
+        }
+    }
+
+    /// Offers `scores[k]` for item `first_item + k` (see [`TopN::consider`]); disallowed items
     /// never enter.
     fn offer(&mut self, scores: &[f32], first_item: usize, allowed: Option<&[bool]>) {
         let mut threshold = self.threshold();
@@ -311,12 +505,10 @@ impl TopN {
                 continue;
             }
             for (k, &s) in chunk.iter().enumerate() {
-                if s >= threshold && s > f32::NEG_INFINITY {
-                    let item = first_item + c * OFFER_CHUNK + k;
-                    if allowed.is_none_or(|a| a[item]) {
-                        self.push(s, item as u32);
-                        threshold = self.threshold();
-                    }
+                let item = first_item + c * OFFER_CHUNK + k;
+                if s >= threshold && allowed.is_none_or(|a| a[item]) {
+                    self.consider(s, item as u32);
+                    threshold = self.threshold();
                 }
             }
         }
@@ -325,5 +517,44 @@ impl TopN {
     /// (score, item) pairs, best first.
     fn into_sorted(self) -> Vec<(f32, u32)> {
         self.heap.into_sorted_vec().into_iter().map(|c| (c.score, c.item)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::test_data as data;
+
+    /// A heap's content, best first, as (score bits, item).
+    type Ranked = Vec<(u32, u32)>;
+
+    /// The quantised scan of user `u` (`None`: it gave up) and the plain scan.
+    fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32) -> (Option<Ranked>, Ranked) {
+        let q = quantize_items(item, f).unwrap();
+        let q = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, item.len() / f).unwrap();
+        let users = [u];
+        let scorer = Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, width: 10 };
+        let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
+        (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
+    }
+
+    #[test]
+    fn the_quantized_scan_decides_typical_users_itself() {
+        let (f, n_items) = (32, 20_000);
+        let (user, item) = (data(8 * f, 1), data(n_items * f, 2));
+        for u in 0..8 {
+            let (quantized, plain) = both_scans(&user, &item, f, u);
+            assert_eq!(quantized.expect("decided without the plain scan"), plain, "user {u}");
+        }
+    }
+
+    #[test]
+    fn the_quantized_scan_gives_up_when_everything_ties() {
+        let (f, n_items) = (8, 10_000);
+        let user = data(f, 3);
+        let item: Vec<f32> = data(f, 4).into_iter().cycle().take(n_items * f).collect();
+        let (quantized, plain) = both_scans(&user, &item, f, 0);
+        assert!(quantized.is_none());
+        assert_eq!(plain.iter().map(|c| c.1).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
     }
 }

@@ -103,6 +103,9 @@ fn multiply_rows_generic<const FMA: bool>(a: &[f32], b: &[f32], rows: Range<usiz
 fma_dispatch!(
     /// One row against unpacked rows: `out[i − rows.start] = a · b_i` with `b` row-major with
     /// `a.len()` columns. For a few users, where packing `b` would cost more than the product.
+    /// Rows go four at a time from `rows.start` (the last few one by one), and a row's result
+    /// depends only on that, not on the other rows: ranges that start at multiples of 4 give
+    /// every row the same bits, which lets top-k rescore a few rows exactly as a scan did.
     pub fn multiply_rows(a: &[f32], b: &[f32], rows: Range<usize>, out: &mut [f32]) => multiply_rows_generic
 );
 

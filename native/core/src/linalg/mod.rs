@@ -1,7 +1,8 @@
 //! Small dense linear algebra on flat row-major `f32` slices: the vector kernels (dot, axpy,
 //! symmetric matrix-vector product, sums of outer products), a Gram matrix, a dense Cholesky
-//! solver and a blocked `A·Bᵀ` product. No BLAS: the matrices are small (factors × factors) or
-//! streamed in cache-sized blocks, so plain loops that the compiler vectorises are enough.
+//! solver, a blocked `A·Bᵀ` product, and rows quantised to 8 bits whose dot products come with
+//! certified bounds. No BLAS: the matrices are small (factors × factors) or streamed in
+//! cache-sized blocks, so plain loops that the compiler vectorises are enough.
 //!
 //! The default x86-64 target only has SSE2. Hot loops are therefore written once, generic over
 //! `const FMA: bool` and `#[inline(always)]`, and [`fma_dispatch!`] compiles each entry point
@@ -11,6 +12,7 @@
 
 pub mod cholesky;
 pub mod gemm;
+pub mod quantized;
 pub mod pca;
 
 /// Width of the accumulator arrays: two AVX registers, so the reduction chains are short.
@@ -280,16 +282,25 @@ pub fn gram(m: &[f32], dim: usize, threads: usize) -> Vec<f32> {
     g
 }
 
+/// `n` test numbers in [-1, 1), the same for the same `seed` (a 64-bit LCG, top bits).
+#[cfg(test)]
+pub(crate) fn test_data(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_data as data;
 
     fn naive_dot(a: &[f32], b: &[f32]) -> f64 {
         a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum()
-    }
-
-    fn data(n: usize, salt: u32) -> Vec<f32> {
-        (0..n).map(|i| (((i as u32).wrapping_mul(2654435761) ^ salt) % 1000) as f32 / 500.0 - 1.0).collect()
     }
 
     #[test]
