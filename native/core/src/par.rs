@@ -25,17 +25,20 @@ where
         return;
     }
     let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for w in 0..workers {
-            let (next, f) = (&next, &f);
-            s.spawn(move || loop {
-                let t = next.fetch_add(1, Ordering::Relaxed);
-                if t >= n_tasks {
-                    break;
-                }
-                f(t, w);
-            });
+    let work = |w: usize| loop {
+        let t = next.fetch_add(1, Ordering::Relaxed);
+        if t >= n_tasks {
+            break;
         }
+        f(t, w);
+    };
+    // Worker 0 is the calling thread: one thread fewer to start and wait for.
+    std::thread::scope(|s| {
+        for w in 1..workers {
+            let work = &work;
+            s.spawn(move || work(w));
+        }
+        work(0);
     });
 }
 
@@ -50,24 +53,27 @@ where
         return (0..n_tasks).map(|t| f(t, 0)).collect();
     }
     let next = AtomicUsize::new(0);
+    let work = |w: usize| {
+        let mut out = Vec::new();
+        loop {
+            let t = next.fetch_add(1, Ordering::Relaxed);
+            if t >= n_tasks {
+                break;
+            }
+            out.push((t, f(t, w)));
+        }
+        out
+    };
+    // Worker 0 is the calling thread: one thread fewer to start and wait for.
     let parts: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (1..workers)
             .map(|w| {
-                let (next, f) = (&next, &f);
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    loop {
-                        let t = next.fetch_add(1, Ordering::Relaxed);
-                        if t >= n_tasks {
-                            break;
-                        }
-                        out.push((t, f(t, w)));
-                    }
-                    out
-                })
+                let work = &work;
+                s.spawn(move || work(w))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        let mine = work(0);
+        std::iter::once(mine).chain(handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))).collect()
     });
     let mut slots: Vec<Option<T>> = (0..n_tasks).map(|_| None).collect();
     for (t, v) in parts.into_iter().flatten() {

@@ -102,7 +102,7 @@ pub fn top_k(
     let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
     if let (1, Some(q)) = (users.len(), quantized) {
         if width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items {
-            if let Some(best) = scorer.certified_best(&q) {
+            if let Some(best) = scorer.certified_best(&q, par::num_threads(threads)) {
                 write_rows([best], width, &mut out_items, &mut out_scores);
                 return Ok((out_items, out_scores));
             }
@@ -281,9 +281,45 @@ impl Scorer<'_> {
     /// kernel on the same aligned rows as [`Scorer::best`], so scores and order are the plain
     /// scan's. `None` when the user's factors cannot be quantised or too many items stay in
     /// doubt (the caller then runs the plain scan).
-    fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
+    fn certified_best(&self, quantized: &QuantizedItemsRef, threads: usize) -> Option<TopN> {
         let x = self.user_row(self.users[0]);
         let query = Query::new(x)?;
+        let n_items = quantized.order.len();
+        let n_blocks = n_items.div_ceil(BOUND_BLOCK);
+        // With MBs of codes to read and a second core, two scans take alternate blocks (both
+        // start at the largest norms); each keeps its own bar, never above the common one.
+        let parts = if threads >= 2 && n_items * code_stride(self.factors) >= SPLIT_MIN_BYTES { 2 } else { 1 };
+        let scan = |part: usize| self.bound_scan(&query, quantized, (part..n_blocks).step_by(parts));
+        let mut found = if parts == 1 { vec![scan(0)] } else { par::map_dynamic(parts, parts, |p, _| scan(p)) };
+        let (mut bounds, mut candidates) = found.remove(0)?;
+        for other in found {
+            let (b, c) = other?;
+            b.into_sorted().into_iter().for_each(|(l, i)| bounds.push(l, i));
+            candidates.extend(c);
+        }
+        let bar = bounds.threshold();
+        candidates.retain(|&(_, u)| may_reach(u, bar));
+        candidates.sort_unstable_by_key(|&(item, _)| item);
+        let mut best = TopN::new(self.width);
+        // Rescored four aligned rows at a time, as the plain scan's blocks (which start at
+        // multiples of NR) see them.
+        let (mut quad, mut exact) = (usize::MAX, [0f32; 4]);
+        for &(item, _) in &candidates {
+            let i = item as usize;
+            if i & !3 != quad {
+                quad = i & !3;
+                let rows = quad..n_items.min(quad + 4);
+                gemm::multiply_rows(x, self.item_factors, rows.clone(), &mut exact[..rows.len()]);
+            }
+            best.consider(exact[i - quad], item);
+        }
+        Some(best)
+    }
+
+    /// The certified scan over the given blocks of rows (by decreasing norm): the best `width`
+    /// lower bounds, and every eligible item whose upper bound reached the bar when it was read,
+    /// with that bound. `None` when too many items stay in doubt.
+    fn bound_scan(&self, query: &Query, quantized: &QuantizedItemsRef, blocks: impl Iterator<Item = usize>) -> Option<(TopN, Vec<(u32, f32)>)> {
         let n_items = quantized.order.len();
         let seen = self.excluded(0);
         let eligible = |i: usize| self.allowed.is_none_or(|a| a[i]) && seen.binary_search(&(i as u32)).is_err();
@@ -293,7 +329,8 @@ impl Scorer<'_> {
         let mut candidates: Vec<(u32, f32)> = Vec::new();
         let most = (16 * self.width).max(4096);
         let (mut lower, mut upper) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK]);
-        for start in (0..n_items).step_by(BOUND_BLOCK) {
+        for block in blocks {
+            let start = block * BOUND_BLOCK;
             let mut bar = bounds.threshold();
             // Rows come by decreasing norm: if this one cannot reach the bar, none after it can.
             if query.cannot_reach(quantized.norms[start], bar) {
@@ -301,7 +338,7 @@ impl Scorer<'_> {
             }
             let rows = start..n_items.min(start + BOUND_BLOCK);
             let len = rows.len();
-            score_bounds(&query, &quantized.rows, rows, &mut lower[..len], &mut upper[..len]);
+            score_bounds(query, &quantized.rows, rows, &mut lower[..len], &mut upper[..len]);
             for (c, chunk) in upper[..len].chunks(OFFER_CHUNK).enumerate() {
                 if !chunk.iter().fold(false, |any, &u| any | may_reach(u, bar)) {
                     continue;
@@ -325,23 +362,7 @@ impl Scorer<'_> {
                 }
             }
         }
-        let bar = bounds.threshold();
-        candidates.retain(|&(_, u)| may_reach(u, bar));
-        candidates.sort_unstable_by_key(|&(item, _)| item);
-        let mut best = TopN::new(self.width);
-        // Rescored four aligned rows at a time, as the plain scan's blocks (which start at
-        // multiples of NR) see them.
-        let (mut quad, mut exact) = (usize::MAX, [0f32; 4]);
-        for &(item, _) in &candidates {
-            let i = item as usize;
-            if i & !3 != quad {
-                quad = i & !3;
-                let rows = quad..n_items.min(quad + 4);
-                gemm::multiply_rows(x, self.item_factors, rows.clone(), &mut exact[..rows.len()]);
-            }
-            best.consider(exact[i - quad], item);
-        }
-        Some(best)
+        Some((bounds, candidates))
     }
 }
 
@@ -530,12 +551,29 @@ mod tests {
 
     /// The quantised scan of user `u` (`None`: it gave up) and the plain scan.
     fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32) -> (Option<Ranked>, Ranked) {
+        scans_on(user, item, f, u, 1)
+    }
+
+    /// The certified scan on `threads` and the plain scan, for user `u`.
+    fn scans_on(user: &[f32], item: &[f32], f: usize, u: u32, threads: usize) -> (Option<Ranked>, Ranked) {
         let q = quantize_items(item, f).unwrap();
         let q = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, item.len() / f).unwrap();
         let users = [u];
         let scorer = Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, width: 10 };
         let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
-        (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
+        (scorer.certified_best(&q, threads).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
+    }
+
+    #[test]
+    fn the_two_part_quantized_scan_equals_the_plain_scan() {
+        // 70,000 × 64 codes: over SPLIT_MIN_BYTES, so two scans take alternate blocks.
+        let (f, n_items) = (64, 70_000);
+        assert!(n_items * code_stride(f) >= SPLIT_MIN_BYTES);
+        let (user, item) = (data(6 * f, 5), data(n_items * f, 6));
+        for u in 0..6 {
+            let (two, plain) = scans_on(&user, &item, f, u, 2);
+            assert_eq!(two.expect("decided without the plain scan"), plain, "user {u}");
+        }
     }
 
     #[test]
