@@ -72,7 +72,7 @@ export interface NativeTable {
   groupBaskets(groups: U32, nGroups: number, rows: Extract<BasketSpec, { txn: U32 }>): NativeGroupedBaskets;
   mineGrouped(baskets: NativeGroupedBaskets & { nItems: number }, o: { minCounts: U32; maxLen: number; method: number; threads: number }): NativeGroupedItemsets;
   /** One chunk of (transaction, item) rows, compressed. */
-  streamChunk(txnIds: F64, items: U32 | F64, nItems: number): Uint8Array;
+  streamChunk(txnIds: F64, items: U32 | F64, nItems: number): { chunk: Uint8Array; maxItem: number };
   streamCounts(chunks: Uint8Array[], nItems: number): { nTransactions: number; support: U32 };
   mineStream(chunks: Uint8Array[], support: U32, o: { minCount: number; maxLen: number; method: number; threads: number }, recode?: U32): Omit<NativeItemsets, "nTransactions">;
   /** Column-major one-hot cells (nItems × nTransactions) of long-format baskets. */
@@ -89,7 +89,7 @@ export interface NativeTable {
   arrowIpc(columns: IpcColumn[]): Uint8Array;
   alsFit(m: Interactions, o: { factors: number; iterations: number; regularization: number; alpha: number; cgIters: number; cholesky: boolean; seed: number; threads: number; verbose: boolean }): Fitted;
   /** Appends (user, item, value) rows to a matrix directory's `coo.bin`. */
-  csrAppend(dir: string, users: U32 | F64, items: U32 | F64, values: Float32Array | undefined): number;
+  csrAppend(dir: string, users: U32 | F64, items: U32 | F64, values: Float32Array | undefined): { maxUser: number; maxItem: number };
   /** Builds the directory's two CSR orientations within a memory budget; returns the entries. */
   csrBuild(dir: string, nRows: number, nCols: number, budgetBytes: number): number;
   bprFit(m: Interactions, o: { factors: number; learningRate: number; regularization: number; iterations: number; seed: number; threads: number; verbose: boolean }): Fitted;

@@ -134,8 +134,8 @@ function polarsSource(df: any): Source {
   return {
     kind: "polars", frame: df, height: df.height, columns,
     keys(names) {
-      // polars hashes the values into categorical codes, all columns in one parallel select;
-      // the codes are then made dense natively, in place.
+      // polars hashes the values into categorical codes, all columns in one select (its global
+      // string cache makes the casts take turns); the codes are then made dense natively, in place.
       const series = names.map(column);
       const encoded = df.select(...series.map((s: any, i: number) => {
         const dtype = String(s.dtype);

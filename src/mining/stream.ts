@@ -107,9 +107,9 @@ export class FPMiner {
       `transaction ids and item ids differ in length: ${transactionIds.length} vs ${itemIds.length}`);
     if (transactionIds.length === 0) return this;
     const txn = this.transactionKeys(transactionIds);
-    const { codes, max } = this.itemCodes(itemIds);
-    this.chunks.push(native("streamChunk", txn, codes, this.fixedItems ?? NO_LIMIT));
-    this.maxCode = Math.max(this.maxCode, max);
+    const { chunk, maxItem } = native("streamChunk", txn, this.itemCodes(itemIds), this.fixedItems ?? NO_LIMIT);
+    this.chunks.push(chunk);
+    this.maxCode = Math.max(this.maxCode, maxItem);
     this.rows += txn.length;
     return this;
   }
@@ -189,8 +189,8 @@ export class FPMiner {
     return out;
   }
 
-  /** Item ids as codes (and the largest): numbers (typed arrays pass as they are) or labels numbered here. */
-  private itemCodes(ids: ArrayLike<unknown>): { codes: Float64Array | Uint32Array; max: number } {
+  /** Item ids as codes: numbers (typed arrays pass as they are) or labels numbered here. */
+  private itemCodes(ids: ArrayLike<unknown>): Float64Array | Uint32Array {
     const labels = typeof ids[0] === "string";
     check(this.items === undefined || this.items === (labels ? "label" : "code"),
       `item ids were ${this.items === "label" ? "labels (strings)" : "codes (numbers)"}, now ${labels ? "strings" : "numbers"}: use one kind per miner`, "INVALID_FORMAT");
@@ -208,14 +208,11 @@ export class FPMiner {
         }
         out[i] = k;
       }
-      return { codes: out, max: -1 };
+      return out;
     }
-    const codes = ids instanceof Uint32Array ? ids
+    return ids instanceof Uint32Array ? ids
       : isBigIntArray(ids) || typeof ids[0] === "bigint" ? Float64Array.from(ids as ArrayLike<bigint | number>, (v) => typeof v === "bigint" ? Number(v) : v)
       : Float64Array.from(ids as ArrayLike<number>);
-    let max = -1;
-    for (let i = 0; i < codes.length; i++) if (codes[i] > max) max = codes[i];
-    return { codes, max };
   }
 }
 

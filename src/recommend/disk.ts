@@ -62,12 +62,6 @@ function codes(x: ArrayLike<number>, what: string): Uint32Array | Float64Array {
   return x instanceof Uint32Array || x instanceof Float64Array ? x : Float64Array.from(x);
 }
 
-function largest(x: Uint32Array | Float64Array): number {
-  let m = -1;
-  for (let i = 0; i < x.length; i++) if (x[i] > m) m = x[i];
-  return m;
-}
-
 /**
  * Builds a user × item matrix on disk from chunks of (user, item, value) rows — for matrices
  * larger than memory (seed 001's out-of-core ALS). Users and items are codes (whole numbers
@@ -98,9 +92,9 @@ export class CsrBuilder {
   add(users: ArrayLike<number>, items: ArrayLike<number>, values?: ArrayLike<number>): this {
     const u = codes(users, "users"), i = codes(items, "items");
     const v = values === undefined ? undefined : values instanceof Float32Array ? values : Float32Array.from(values);
-    native("csrAppend", this.dir, u, i, v);
-    this.maxUser = Math.max(this.maxUser, largest(u));
-    this.maxItem = Math.max(this.maxItem, largest(i));
+    const { maxUser, maxItem } = native("csrAppend", this.dir, u, i, v);
+    this.maxUser = Math.max(this.maxUser, maxUser);
+    this.maxItem = Math.max(this.maxItem, maxItem);
     this.rows += u.length;
     return this;
   }

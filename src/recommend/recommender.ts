@@ -4,7 +4,7 @@
  * @module
  */
 import { RusketError, check } from "../errors";
-import { toSource } from "../data/source";
+import { readRules } from "../embed/rules";
 import type { Label } from "../types";
 import type { FactorModel } from "./model";
 import { whole } from "../mining/support";
@@ -40,22 +40,12 @@ interface Rule {
   consequentSupport: number;
 }
 
-function labelList(v: unknown, what: string): Label[] {
-  const list = v && typeof v === "object" && typeof (v as any)[Symbol.iterator] === "function" ? Array.from(v as Iterable<unknown>) : undefined;
-  if (!list) throw new RusketError("INVALID_FORMAT", `rules must have list columns antecedents and consequents; found ${what} = ${JSON.stringify(v)}`);
-  return list.map((x) => (typeof x === "bigint" ? Number(x) : x) as Label);
-}
-
 /** The rules of a rules frame, strongest first: lift, then confidence, descending. */
-function readRules(rules: unknown): Rule[] {
-  const source = toSource(rules, "rules");
-  const [ante, cons] = [source.values("antecedents"), source.values("consequents")];
-  const [lift, confidence, consequentSupport] = ["lift", "confidence", "consequentSupport"].map((c) => source.numbers(c));
-  return ante
-    .map((a, i) => ({
-      antecedents: labelList(a, "antecedents"), consequents: labelList(cons[i], "consequents"),
-      lift: lift[i], confidence: confidence[i], consequentSupport: consequentSupport[i],
-    }))
+function strongestFirst(rules: unknown): Rule[] {
+  const view = readRules(rules);
+  const [lift, confidence, consequentSupport] = ["lift", "confidence", "consequentSupport"].map((c) => view.metric(c));
+  return view.antecedents
+    .map((antecedents, i) => ({ antecedents, consequents: view.consequents[i], lift: lift[i], confidence: confidence[i], consequentSupport: consequentSupport[i] }))
     .sort((x, y) => y.lift - x.lift || y.confidence - x.confidence);
 }
 
@@ -82,7 +72,7 @@ export class Recommender {
     if (o.model !== undefined)
       check(typeof (o.model as any).recommendItems === "function", "model must be a fitted ALS or BPR model");
     this.model = o.model;
-    this.rules = o.rules === undefined ? [] : readRules(o.rules);
+    this.rules = o.rules === undefined ? [] : strongestFirst(o.rules);
   }
 
   /**

@@ -73,6 +73,11 @@ impl Codes {
     }
 }
 
+/// The largest code (-1 when there are none), for callers that size tables after the data.
+pub fn largest(codes: &[u32]) -> f64 {
+    codes.iter().max().map_or(-1.0, |&m| m as f64)
+}
+
 /// The i-th argument, or an error naming it.
 pub fn arg(args: &[Val], i: usize) -> JsResult<Val> {
     args.get(i).copied().ok_or_else(|| JsError::invalid(format!("missing argument {i}")))

@@ -6,7 +6,7 @@ use std::any::Any;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::data::{arg, Codes};
+use crate::data::{arg, largest, Codes};
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
@@ -104,14 +104,16 @@ fn fit_on_disk(dir: &str, rows: usize, cols: usize, fit: impl FnOnce(CsrRef, Csr
     })
 }
 
-/// `csrAppend(dir, users, items, values?)`: appends rows to a matrix directory.
+/// `csrAppend(dir, users, items, values?)`: appends rows to a matrix directory; returns the
+/// largest user and item codes.
 fn csr_append(args: &[Val]) -> JsResult<Job> {
     let dir = arg(args, 0)?.string()?;
     let (users, items) = (Codes::read(arg(args, 1)?)?, Codes::read(arg(args, 2)?)?);
     let values: Option<&[f32]> = arg(args, 3)?.opt_slice()?;
     Ok(Box::new(move || {
-        disk::append(Path::new(&dir), &users.below(u32::MAX, "user")?, &items.below(u32::MAX, "item")?, values)?;
-        Ok(Out::Num(0.0))
+        let (users, items) = (users.below(u32::MAX, "user")?, items.below(u32::MAX, "item")?);
+        disk::append(Path::new(&dir), &users, &items, values)?;
+        Ok(obj! { "maxUser": largest(&users), "maxItem": largest(&items) })
     }))
 }
 

@@ -1,6 +1,6 @@
 //! Exports of frequent-itemset mining and association rules.
 
-use crate::data::{arg, Codes};
+use crate::data::{arg, largest, Codes};
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use crate::obj;
@@ -156,7 +156,8 @@ fn stream_chunk(args: &[Val]) -> JsResult<Job> {
     let n_items = arg(args, 2)?.u32()?;
     Ok(Box::new(move || {
         let keys = ids.iter().map(|&id| stream::txn_key(id)).collect::<Result<Vec<u64>, _>>()?;
-        Ok(Out::U8(stream::compress(&keys, &items.below(n_items, "item id")?, n_items)?))
+        let items = items.below(n_items, "item id")?;
+        Ok(obj! { "chunk": stream::compress(&keys, &items, n_items)?, "maxItem": largest(&items) })
     }))
 }
 

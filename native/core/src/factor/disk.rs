@@ -95,6 +95,7 @@ fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap:
         Ok(BufWriter::with_capacity(1 << 20, File::create(&path).map_err(|e| io(e, &path))?))
     };
     let (mut indices, mut data) = (create("indices")?, create("data")?);
+    let written_to = dir.join(format!("{name}.indices"));
     let mut indptr = Vec::with_capacity(per_row.len() + 1);
     indptr.push(0f64);
     let (mut start, mut written) = (0usize, 0u64);
@@ -123,8 +124,7 @@ fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap:
                     v += entries[k].2;
                     k += 1;
                 }
-                let path = dir.join(format!("{name}.indices"));
-                indices.write_all(&c.to_le_bytes()).and_then(|_| data.write_all(&v.to_le_bytes())).map_err(|e| io(e, &path))?;
+                indices.write_all(&c.to_le_bytes()).and_then(|_| data.write_all(&v.to_le_bytes())).map_err(|e| io(e, &written_to))?;
                 written += 1;
             }
             indptr.push(written as f64);
