@@ -273,12 +273,17 @@ export function compareLabels(a: Label, b: Label): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Labels in ascending order, and `perm[code]`: each code's rank among them. */
+export function labelOrder(labels: Label[]): { perm: Uint32Array; sorted: Label[] } {
+  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => compareLabels(labels[a], labels[b]));
+  const perm = new Uint32Array(labels.length);
+  order.forEach((old, rank) => (perm[old] = rank));
+  return { perm, sorted: order.map((i) => labels[i]) };
+}
+
 /** A key column renumbered (in place) so that code order is label order (labels sorted ascending). */
 export function sortedCodes(key: KeyCodes): RawCodes {
-  const labels = key.labels();
-  const order = Array.from({ length: key.count }, (_, i) => i).sort((a, b) => compareLabels(labels[a], labels[b]));
-  const perm = new Uint32Array(key.count);
-  order.forEach((old, rank) => (perm[old] = rank));
+  const { perm, sorted } = labelOrder(key.labels());
   native("remap", key.codes, perm);
-  return { codes: key.codes, labels: order.map((i) => labels[i]) };
+  return { codes: key.codes, labels: sorted };
 }

@@ -7,7 +7,7 @@
 import { RusketError, check } from "../errors";
 import { native, nativeAsync } from "../native";
 import { outputKind } from "../data/output";
-import { compareLabels, isArrowTable } from "../data/source";
+import { isArrowTable, labelOrder } from "../data/source";
 import type { FormatOption, Label, OutputFormat } from "../types";
 import { itemsetsFrame, searchOptions } from "./mine";
 import { minCount } from "./support";
@@ -143,10 +143,7 @@ export class FPMiner {
     let recode: Uint32Array | undefined;
     if (this.items === "label") {
       // Codes were given in order of appearance: mine them in label order.
-      const order = Array.from({ length: nItems }, (_, i) => i).sort((a, b) => compareLabels(this.itemLabels[a], this.itemLabels[b]));
-      recode = new Uint32Array(nItems);
-      order.forEach((old, rank) => (recode![old] = rank));
-      labels = order.map((i) => this.itemLabels[i]);
+      ({ perm: recode, sorted: labels } = labelOrder(this.itemLabels));
     } else {
       labels = Array.from({ length: nItems }, (_, i) => i);
     }
