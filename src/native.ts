@@ -13,6 +13,20 @@ import { fromNative } from "./errors";
 export type U32 = Uint32Array;
 export type F64 = Float64Array;
 
+/** A key column from `ipcKeys`: codes and each code's label (numbers, or UTF-8 text `data[offsets[c]..offsets[c + 1]]`). */
+export interface IpcKeys {
+  codes: U32;
+  labels: Float64Array | { offsets: U32; data: Uint8Array };
+}
+
+/** A key column by its Arrow buffers (no validity): numbers' values, or text's offsets then data. */
+export interface ColumnBuffers {
+  layout: "signed" | "unsigned" | "float" | "text" | "largeText";
+  /** Bytes per value of a number column. */
+  width: number;
+  chunks: { rows: number; buffers: Uint8Array[] }[];
+}
+
 /** Baskets in one of three layouts; the native side builds its CSR from any of them. */
 export type BasketSpec =
   | { txn: U32; nTxn: number; item: U32; nItems: number } // txn codes 0..nTxn-1, each row one (basket, item) pair
@@ -64,8 +78,15 @@ export type IpcColumn =
 export interface NativeTable {
   version(): string;
   panicForTest(): never;
-  /** Rewrites `codes` in place as 0..k-1 in order of first appearance; returns the row where each first appears. */
-  denseCodes(codes: U32): U32;
+  /** Rewrites each codes array in place as 0..k-1 in order of first appearance (arrays on their own threads); returns, for each, the row where each code first appears. */
+  denseCodes(...codes: U32[]): U32[];
+  /**
+   * Every column of an Arrow IPC file (removed once read) as dense codes (exact values, in label
+   * order where `sorted[i]`, else in order of first appearance) with each code's label.
+   */
+  ipcKeys(path: string, sorted: boolean[]): IpcKeys[];
+  /** Like `ipcKeys`, for columns given by their Arrow buffers. */
+  columnKeys(columns: ColumnBuffers[], sorted: boolean[]): IpcKeys[];
   /** codes[i] = perm[codes[i]], in place; returns the length. */
   remap(codes: U32, perm: U32): number;
   mine(baskets: BasketSpec, o: { minCount: number; maxLen: number; method: number; threads: number }): NativeItemsets;

@@ -5,8 +5,12 @@
  * @internal
  * @module
  */
+import { randomUUID } from "node:crypto";
+import { existsSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { RusketError, check } from "../errors";
-import { native } from "../native";
+import { native, type ColumnBuffers, type IpcKeys } from "../native";
 import type { Label } from "../types";
 
 export type SourceKind = "polars" | "danfo" | "arrow" | "records";
@@ -17,10 +21,14 @@ export interface RawCodes {
   labels: Label[];
 }
 
-/** A key column as dense codes 0..count-1 (in order of first appearance); `labels()` gives the label of each code. */
+/**
+ * A key column as dense codes 0..count-1, in order of first appearance, or in label order when
+ * `sorted` (then `labels()` is ascending); `labels()` gives the label of each code.
+ */
 export interface KeyCodes {
   codes: Uint32Array;
   count: number;
+  sorted: boolean;
   labels(): Label[];
 }
 
@@ -32,10 +40,11 @@ export interface Source {
   height: number;
   columns: string[];
   /**
-   * Key columns (transactions, users, items) as dense codes; nulls are `NULL_VALUE`. Asked
-   * together, polars encodes them in parallel; labels are gathered only when asked for.
+   * Key columns (transactions, users, items) as dense codes. Asked together, polars' columns
+   * are encoded in parallel, those with `sorted[i]` numbered in label order on the way (other
+   * sources leave that to {@link sortedCodes}).
    */
-  keys(names: string[]): KeyCodes[];
+  keys(names: string[], sorted?: boolean[]): KeyCodes[];
   /** A numeric (or date) column as f64; nulls are `NULL_VALUE`. */
   numbers(name: string): Float64Array;
   /** A boolean or 0/1 column as bytes (or f64 values the native side checks are 0/1). */
@@ -88,7 +97,7 @@ export function encodeValues(values: ArrayLike<unknown>, name: string): KeyCodes
     }
     codes[i] = code;
   }
-  return { codes, count: labels.length, labels: () => labels };
+  return { codes, count: labels.length, sorted: false, labels: () => labels };
 }
 
 function toNumbers(values: ArrayLike<unknown>, name: string): Float64Array {
@@ -122,6 +131,27 @@ function plainLabel(v: unknown): Label {
   return (typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v) as Label;
 }
 
+/** Decodes UTF-8 labels: ASCII in one piece, sliced; anything else label by label. */
+function decodeUtf8({ offsets, data }: { offsets: Uint32Array; data: Uint8Array }): string[] {
+  const n = offsets.length - 1;
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.length);
+  if (data.every((b) => b < 0x80)) {
+    const text = bytes.toString("latin1");
+    return Array.from({ length: n }, (_, i) => text.slice(offsets[i], offsets[i + 1]));
+  }
+  return Array.from({ length: n }, (_, i) => bytes.toString("utf8", offsets[i], offsets[i + 1]));
+}
+
+/** Key columns numbered natively (`ipcKeys`, `columnKeys`), with their labels decoded when asked for. */
+function nativeKeys(keys: IpcKeys[], sorted: boolean[]): KeyCodes[] {
+  return keys.map(({ codes, labels }, i) => labels instanceof Float64Array
+    ? { codes, count: labels.length, sorted: sorted[i], labels: () => Array.from(labels) }
+    : { codes, count: labels.offsets.length - 1, sorted: sorted[i], labels: () => decodeUtf8(labels) });
+}
+
+/** Where polars' key columns are written for the native side: memory-backed where possible. */
+const IPC_DIR = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+
 function polarsSource(df: any): Source {
   const columns: string[] = df.columns;
   const column = (name: string) => {
@@ -133,20 +163,26 @@ function polarsSource(df: any): Source {
   const pl = () => require("nodejs-polars");
   return {
     kind: "polars", frame: df, height: df.height, columns,
-    keys(names) {
-      // polars hashes the values into categorical codes, all columns in one select (its global
-      // string cache makes the casts take turns); the codes are then made dense natively, in place.
-      const series = names.map(column);
-      const encoded = df.select(...series.map((s: any, i: number) => {
-        const dtype = String(s.dtype);
-        const strings = dtype.includes("String") || dtype.includes("Utf8") ? pl().col(s.name) : pl().col(s.name).cast(pl().Utf8);
-        return strings.cast(pl().Categorical).cast(pl().UInt32).alias(`key${i}`);
-      }));
-      return series.map((s: any, i: number) => {
-        const codes: Uint32Array = encoded.getColumn(`key${i}`).toTypedArray();
-        const firstRows = native("denseCodes", codes);
-        return { codes, count: firstRows.length, labels: () => s.gather(Array.from(firstRows)).toArray().map(plainLabel) };
-      });
+    keys(names, sorted = []) {
+      // polars writes the key columns as an Arrow IPC file to memory (/dev/shm where there is
+      // one), its buffers as they are; the native side maps it, numbers the values exactly (a
+      // column per thread), sorts the labels asked for and removes the file. Numbers and
+      // strings go as they are, anything else (categoricals, dates, booleans) as text.
+      names.forEach((name) => { if (!columns.includes(name)) throw missing(name, columns); });
+      const distinct = [...new Set(names)];
+      const nulls: number[] = df.select(...distinct).nullCount().row(0);
+      distinct.forEach((name, i) => { if (nulls[i] > 0) throw nullError(name); });
+      const asIs = names.map((name) => /^(U?Int\d+|Float\d+|String|Utf8)$/.test(df.dtypes[columns.indexOf(name)].variant));
+      const file = join(IPC_DIR, `rusket-${process.pid}-${randomUUID()}.arrow`);
+      try {
+        const keys = asIs.every(Boolean) && distinct.length === names.length ? df.select(...names)
+          : df.select(...names.map((name, i) => (asIs[i] ? pl().col(name) : pl().col(name).cast(pl().Utf8)).alias(`key${i}`)));
+        keys.writeIPC(file, { compression: "uncompressed" });
+        const inLabelOrder = names.map((_, i) => sorted[i] === true);
+        return nativeKeys(native("ipcKeys", file, inLabelOrder), inLabelOrder);
+      } finally {
+        if (existsSync(file)) unlinkSync(file);
+      }
     },
     numbers(name) {
       const s = column(name);
@@ -171,6 +207,22 @@ function polarsSource(df: any): Source {
   };
 }
 
+/** An apache-arrow vector's buffers for `columnKeys` (numbers and text), or undefined. */
+function arrowKeyColumn(v: any): ColumnBuffers | undefined {
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const type = v.type;
+  // Arrow's Type ids: Int 2, Float 3, Utf8 5, LargeUtf8 20 (Float precision: 1 single, 2 double).
+  const fixed = type.typeId === 2 ? { layout: type.isSigned ? "signed" : "unsigned", width: type.bitWidth / 8 }
+    : type.typeId === 3 && type.precision > 0 ? { layout: "float", width: type.precision === 1 ? 4 : 8 } : undefined;
+  if (fixed) return { ...fixed, chunks: v.data.map((d: any) => ({ rows: d.length, buffers: [bytes(d.values.subarray(0, d.length))] })) } as ColumnBuffers;
+  if (type.typeId !== 5 && type.typeId !== 20) return undefined;
+  return {
+    layout: type.typeId === 5 ? "text" : "largeText", width: 0,
+    // A slice's values and offsets start at its first row already (offsets index all the text).
+    chunks: v.data.map((d: any) => ({ rows: d.length, buffers: [bytes(d.valueOffsets.subarray(0, d.length + 1)), bytes(d.values)] })),
+  };
+}
+
 function arrowSource(t: any): Source {
   const columns: string[] = t.schema.fields.map((f: any) => f.name);
   const column = (name: string) => {
@@ -181,15 +233,20 @@ function arrowSource(t: any): Source {
   };
   return {
     kind: "arrow", frame: t, height: t.numRows, columns,
-    keys(names) {
-      return names.map((name) => {
-        const v = column(name);
-        if (!(String(v.type).startsWith("Dictionary") && v.data.length === 1)) return encodeValues(v.toArray(), name);
-        // Dictionary-encoded: the indices are codes already; made dense natively, in place.
+    keys(names, sorted = []) {
+      // Numbers and text go to the native side as their Arrow buffers; a dictionary's indices
+      // are codes already (made dense natively); anything else is read value by value.
+      const vectors = names.map(column);
+      const described = vectors.map(arrowKeyColumn);
+      const direct = names.map((_, i) => i).filter((i) => described[i] !== undefined);
+      const keyed = direct.length ? nativeKeys(native("columnKeys", direct.map((i) => described[i]!), direct.map((i) => sorted[i] === true)), direct.map((i) => sorted[i] === true)) : [];
+      return vectors.map((v, i) => {
+        if (described[i] !== undefined) return keyed[direct.indexOf(i)];
+        if (!(String(v.type).startsWith("Dictionary") && v.data.length === 1)) return encodeValues(v.toArray(), names[i]);
         const d = v.data[0];
         const codes = Uint32Array.from(d.values.subarray(0, d.length));
-        const firstRows = native("denseCodes", codes);
-        return { codes, count: firstRows.length, labels: () => Array.from(firstRows, (r) => plainLabel(d.dictionary.get(d.values[r]))) };
+        const [first] = native("denseCodes", codes);
+        return { codes, count: first.length, sorted: false, labels: () => Array.from(first, (r) => plainLabel(d.dictionary.get(d.values[r]))) };
       });
     },
     numbers(name) {
@@ -273,8 +330,17 @@ export function compareLabels(a: Label, b: Label): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Labels in ascending order, and `perm[code]`: each code's rank among them. */
+/**
+ * Labels in ascending order, and `perm[code]`: each code's rank among them. All-string and
+ * all-number dictionaries take the engine's own sort and find ranks by value; anything else
+ * (mixed kinds, or values a Map takes as equal, like 0 and -0) sorts the codes by comparison.
+ */
 export function labelOrder(labels: Label[]): { perm: Uint32Array; sorted: Label[] } {
+  const sorted = labels.every((l) => typeof l === "string") ? labels.slice().sort() // code-unit order
+    : labels.every((l) => typeof l === "number") ? Array.from(Float64Array.from(labels as number[]).sort())
+    : undefined;
+  const rank = sorted && new Map<Label, number>(sorted.map((l, i) => [l, i]));
+  if (sorted && rank!.size === labels.length) return { perm: Uint32Array.from(labels, (l) => rank!.get(l)!), sorted };
   const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => compareLabels(labels[a], labels[b]));
   const perm = new Uint32Array(labels.length);
   order.forEach((old, rank) => (perm[old] = rank));
@@ -283,6 +349,7 @@ export function labelOrder(labels: Label[]): { perm: Uint32Array; sorted: Label[
 
 /** A key column renumbered (in place) so that code order is label order (labels sorted ascending). */
 export function sortedCodes(key: KeyCodes): RawCodes {
+  if (key.sorted) return { codes: key.codes, labels: key.labels() };
   const { perm, sorted } = labelOrder(key.labels());
   native("remap", key.codes, perm);
   return { codes: key.codes, labels: sorted };

@@ -66,7 +66,7 @@ export function readBaskets(data: unknown, o: LongFormat & { useColnames?: boole
   if (txnCol !== undefined || o.itemCol !== undefined) {
     check(txnCol !== undefined && o.itemCol !== undefined,
       `long format needs both transactionCol (or userCol) and itemCol, got transactionCol=${JSON.stringify(txnCol)}, itemCol=${JSON.stringify(o.itemCol)}`);
-    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!]);
+    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!], [false, true]);
     const items = sortedCodes(itemKey);
     return {
       spec: { txn: txn.codes, nTxn: txn.count, item: items.codes, nItems: items.labels.length },

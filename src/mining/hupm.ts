@@ -71,7 +71,7 @@ export class HUPM {
     check(txnCol !== undefined && typeof o.itemCol === "string" && typeof o.utilityCol === "string",
       "HUPM.fromTransactions needs transactionCol (or userCol), itemCol and utilityCol");
     const source = toSource(data);
-    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!]);
+    const [txn, itemKey] = source.keys([txnCol!, o.itemCol!], [false, true]);
     const items = sortedCodes(itemKey);
     const utilities = source.numbers(o.utilityCol);
     checkUtilities(utilities);

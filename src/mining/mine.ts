@@ -135,7 +135,7 @@ function prepareGrouped(data: unknown, o: MineGroupedOptions) {
   check(txnCol !== undefined && typeof o.itemCol === "string",
     "mineGrouped needs transactionCol (or userCol) and itemCol: the rows of a long frame");
   const source = toSource(data);
-  const [groupKey, txn, itemKey] = source.keys([o.groupCol, txnCol!, o.itemCol!]);
+  const [groupKey, txn, itemKey] = source.keys([o.groupCol, txnCol!, o.itemCol!], [true, false, true]);
   const groups = sortedCodes(groupKey), items = sortedCodes(itemKey);
   const rows = { txn: txn.codes, nTxn: txn.count, item: items.codes, nItems: items.labels.length };
   const split = native("groupBaskets", groups.codes, groups.labels.length, rows);

@@ -67,7 +67,7 @@ export function readInteractions(data: unknown, o: InteractionColumns = {}): Rea
   if (userCol === undefined || o.itemCol === undefined)
     throw new RusketError("INVALID_ARGUMENT", "interactions need userCol (or transactionCol) and itemCol, or a CSR matrix");
   const source = toSource(data);
-  const [users, items] = source.keys([userCol, o.itemCol]).map(sortedCodes);
+  const [users, items] = source.keys([userCol, o.itemCol], [true, true]).map(sortedCodes);
   let vals: Float32Array;
   if (o.ratingCol !== undefined) {
     const r = source.numbers(o.ratingCol);

@@ -54,7 +54,7 @@ export function readEventLog(data: unknown, o: EventLogColumns): EventSequences 
   for (const k of ["userCol", "timeCol", "itemCol"] as const)
     if (typeof o?.[k] !== "string") throw new RusketError("INVALID_ARGUMENT", `${k} (a column name) is required, got ${JSON.stringify(o?.[k])}`);
   const source = toSource(data);
-  const [users, itemKey] = source.keys([o.userCol, o.itemCol]);
+  const [users, itemKey] = source.keys([o.userCol, o.itemCol], [false, true]);
   const time = timestamps(source, o.timeCol);
   const items = sortedCodes(itemKey);
   const { offsets, items: codes } = native("sequencesFromEvents", users.codes, time, items.codes, users.count);

@@ -1,4 +1,6 @@
 // Every input kind gives the same itemsets, and results come back in the caller's kind.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { describe, expect, it } from "vitest";
 import * as pl from "nodejs-polars";
 import * as dfd from "danfojs-node";
@@ -81,6 +83,41 @@ describe("inputs", () => {
     const recs = rk.mine(df, { transactionCol: "t", itemCol: "i", minSupport: 0.5, format: "records" });
     expect(asMap(recs)).toEqual(new Map([[key([10]), 1], [key([20]), 0.5], [key([10, 20]), 0.5]]));
     expect(recs.every((r: any) => r.itemsets.every((x: unknown) => typeof x === "number"))).toBe(true);
+  });
+
+  it("polars keys of every kind are numbered exactly, items in JS label order", () => {
+    // Values that look alike: shared long prefixes (views out of line past 12 bytes), text of 12
+    // and 13 bytes, the empty text, non-ASCII and astral characters (UTF-16 order puts U+1F600
+    // before U+E000), and repeats in and out of runs; transactions as floats, ints and text.
+    const items = ["a", "", "exactly12byt", "exactly12byte", "a long shared prefix, then 1", "a long shared prefix, then 2",
+      "é", "\u{1F600}", "\uE000", "z", "A"];
+    const rows: { t: number; item: string }[] = [];
+    for (let t = 0; t < 60; t++) for (let k = 0; k < items.length; k++) if ((t * 7 + k * 3) % 5 < 3) rows.push({ t, item: items[(t + k) % items.length] });
+    rows.reverse();
+    const baskets = new Map<number, string[]>();
+    for (const r of rows) baskets.set(r.t, [...(baskets.get(r.t) ?? []), r.item]);
+    const want = asMap(rk.mine([...baskets.values()], { minSupport: 0.2, format: "records" }));
+    const frame = pl.DataFrame({ t: rows.map((r) => r.t + 0.5), item: rows.map((r) => r.item) });
+    for (const df of [frame, frame.withColumns(pl.col("t").cast(pl.Int64)), frame.withColumns(pl.col("t").cast(pl.Utf8)),
+      frame.withColumns(pl.col("item").cast(pl.Categorical))]) {
+      const got = rk.mine(df, { transactionCol: "t", itemCol: "item", minSupport: 0.2, format: "records" });
+      expect(asMap(got)).toEqual(want);
+      const onehot = rk.fromTransactions(df, { transactionCol: "t", itemCol: "item" });
+      expect(onehot.columns).toEqual([...items].sort());
+    }
+    // apache-arrow tables (text, numbers, sliced chunks) give the same.
+    const utf8 = arrow.vectorFromArray(rows.map((r) => r.item), new arrow.Utf8());
+    const table = new arrow.Table({ t: arrow.vectorFromArray(rows.map((r) => r.t + 0.5), new arrow.Float64()), item: utf8 });
+    const sliced = new arrow.Table([...table.slice(0, 100).batches, ...table.slice(100).batches]);
+    const dictionary = arrow.tableFromArrays({ t: Int32Array.from(rows, (r) => r.t), item: rows.map((r) => r.item) });
+    const textIds = new arrow.Table({ t: arrow.vectorFromArray(rows.map((r) => `#${r.t}`), new arrow.LargeUtf8()), item: utf8 });
+    for (const t of [table, sliced, dictionary, textIds]) {
+      expect(asMap(rk.mine(t, { transactionCol: "t", itemCol: "item", minSupport: 0.2, format: "records" }))).toEqual(want);
+      expect(rk.fromTransactions(t, { transactionCol: "t", itemCol: "item" }).schema.fields.map((f: any) => f.name)).toEqual([...items].sort());
+    }
+    // The Arrow IPC files the keys went through are gone.
+    const left = fs.existsSync("/dev/shm") ? fs.readdirSync("/dev/shm") : fs.readdirSync(os.tmpdir());
+    expect(left.filter((f) => f.startsWith(`rusket-${process.pid}-`))).toEqual([]);
   });
 
   it("mineAsync gives what mine gives", async () => {

@@ -4,7 +4,9 @@
 pub mod arrow_ipc;
 pub mod error;
 pub mod factor;
+pub mod keys;
 pub mod linalg;
+pub mod mapped;
 pub mod mining;
 pub mod par;
 pub mod sequence;

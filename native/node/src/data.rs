@@ -4,34 +4,93 @@
 use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Val};
 use rusket_core::arrow_ipc::{self, Column};
+use rusket_core::arrow_ipc::read::{Chunk, IpcColumn, Layout, Number};
+use rusket_core::{keys, mapped::Mapped};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "denseCodes", prepare: dense_codes },
+    Export { name: "ipcKeys", prepare: ipc_keys },
+    Export { name: "columnKeys", prepare: column_keys },
     Export { name: "remap", prepare: remap },
     Export { name: "arrowIpc", prepare: arrow_ipc_export },
 ];
 
-/// Rewrites `codes` as 0..k-1 in order of first appearance; returns the first row of each
-/// (for its label).
-fn dense_in_place(codes: &mut [u32]) -> Vec<u32> {
-    let max = codes.iter().copied().max().map_or(0, |m| m as usize + 1);
-    let mut map = vec![u32::MAX; max];
-    let mut first_rows = Vec::new();
-    for (row, c) in codes.iter_mut().enumerate() {
-        let slot = &mut map[*c as usize];
-        if *slot == u32::MAX {
-            *slot = first_rows.len() as u32;
-            first_rows.push(row as u32);
-        }
-        *c = *slot;
-    }
-    first_rows
+/// `denseCodes(...codes)`: makes each Uint32Array of codes dense in place (the columns on
+/// their own threads); returns each one's first rows.
+fn dense_codes(args: &[Val]) -> JsResult<Job> {
+    let columns = args.iter().map(|a| a.slice_mut::<u32>().map(std::sync::Mutex::new)).collect::<JsResult<Vec<_>>>()?;
+    Ok(Box::new(move || {
+        let first_rows = rusket_core::par::map_dynamic(columns.len(), 0, |c, _| {
+            keys::dense_in_place(&mut columns[c].lock().unwrap_or_else(|e| e.into_inner()))
+        });
+        Ok(Out::List(first_rows.into_iter().map(Out::U32).collect()))
+    }))
 }
 
-/// `denseCodes(codes)`: makes a Uint32Array of codes dense in place; returns the first rows.
-fn dense_codes(args: &[Val]) -> JsResult<Job> {
-    let codes = arg(args, 0)?.slice_mut::<u32>()?;
-    Ok(Box::new(move || Ok(Out::U32(dense_in_place(codes)))))
+/// The columns' dense codes (exact values; in label order where `sorted[i]`, else in order of
+/// first appearance; the columns on their own threads) as `[{ codes, labels }]`, labels as a
+/// Float64Array or as UTF-8 `{ offsets, data }`.
+fn keys_out(columns: &[IpcColumn], sorted: &[bool]) -> JsResult<Out> {
+    let dense = rusket_core::par::map_dynamic(columns.len(), 0, |c, _| keys::encode(&columns[c], sorted.get(c) == Some(&true)));
+    let columns = dense.into_iter().map(|d| {
+        let d = d?;
+        let labels = match d.labels {
+            keys::Labels::Numbers(v) => Out::F64(v),
+            keys::Labels::Text { offsets, data } => Out::Obj(vec![("offsets", Out::U32(offsets)), ("data", Out::U8(data))]),
+        };
+        Ok(Out::Obj(vec![("codes", Out::U32(d.codes)), ("labels", labels)]))
+    });
+    Ok(Out::List(columns.collect::<rusket_core::error::Result<Vec<_>>>()?))
+}
+
+fn sorted_flags(v: Val) -> JsResult<Vec<bool>> {
+    v.items()?.iter().map(|v| v.bool_or(false)).collect()
+}
+
+/// `ipcKeys(path, sorted)`: every column of an Arrow IPC file as keys (see [`keys_out`]). The
+/// file is mapped, then removed; its pages are let go on a thread of their own.
+fn ipc_keys(args: &[Val]) -> JsResult<Job> {
+    let path = arg(args, 0)?.string()?;
+    let sorted = sorted_flags(arg(args, 1)?)?;
+    Ok(Box::new(move || {
+        let path = std::path::Path::new(&path);
+        // Not populated: the column threads fault their own pages in, side by side.
+        let file = Mapped::open(path, false)?;
+        let _ = std::fs::remove_file(path);
+        let out = keys_out(&arrow_ipc::read::read_file(file.bytes())?, &sorted);
+        std::thread::spawn(move || drop(file));
+        out
+    }))
+}
+
+/// `columnKeys(columns, sorted)`: columns given by their Arrow buffers as keys (see
+/// [`keys_out`]): `{ layout: "signed" | "unsigned" | "float" | "text" | "largeText", width,
+/// chunks: [{ rows, buffers }] }`, buffers as for an IPC column without its validity (numbers:
+/// values; text: offsets, then data), as bytes.
+fn column_keys(args: &[Val]) -> JsResult<Job> {
+    let columns = arg(args, 0)?.items()?.iter().enumerate().map(|(i, c)| {
+        let width = c.get("width")?.usize_or(0)?;
+        let layout = match c.get("layout")?.string()?.as_str() {
+            "signed" => Layout::Fixed { width, number: Number::Signed },
+            "unsigned" => Layout::Fixed { width, number: Number::Unsigned },
+            "float" if width == 4 || width == 8 => Layout::Fixed { width, number: Number::Float },
+            "text" => Layout::Offsets { large: false },
+            "largeText" => Layout::Offsets { large: true },
+            other => return Err(JsError::invalid(format!("column {i}: unknown layout {other} (width {width})"))),
+        };
+        if matches!(layout, Layout::Fixed { .. }) && ![1, 2, 4, 8].contains(&width) {
+            return Err(JsError::invalid(format!("column {i}: width {width}")));
+        }
+        let chunks = c.get("chunks")?.items()?.iter().map(|ch| {
+            let buffers = ch.get("buffers")?.items()?.iter().map(|b| b.slice::<u8>()).collect::<JsResult<Vec<&[u8]>>>()?;
+            Ok(Chunk { rows: ch.get("rows")?.usize_or(0)?, buffers })
+        }).collect::<JsResult<Vec<_>>>()?;
+        let column = IpcColumn { name: format!("key{i}"), layout, chunks };
+        column.check()?;
+        Ok(column)
+    }).collect::<JsResult<Vec<_>>>()?;
+    let sorted = sorted_flags(arg(args, 1)?)?;
+    Ok(Box::new(move || keys_out(&columns, &sorted)))
 }
 
 /// `remap(codes, perm)`: replaces each code `c` by `perm[c]`, in place.

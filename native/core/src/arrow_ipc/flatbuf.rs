@@ -152,19 +152,147 @@ impl Builder {
     }
 }
 
-/// Reading back what [`Builder`] wrote, for tests of this writer and of the Arrow messages.
-#[cfg(test)]
+/// Reading FlatBuffers: every read checked against the buffer's bounds (a corrupt buffer is an
+/// error, never a panic or a read outside it).
 pub mod read {
-    fn u16_at(b: &[u8], at: usize) -> u16 {
-        u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
+    use crate::error::{Code, Error, Result};
+
+    fn corrupt(what: &str) -> Error {
+        Error::new(Code::CorruptFile, format!("Arrow IPC metadata: {what}"))
     }
 
+    /// A FlatBuffers table inside `buf`: its position and its vtable's.
+    #[derive(Clone, Copy)]
+    pub struct Table<'a> {
+        buf: &'a [u8],
+        pub pos: usize,
+        vtable: usize,
+        vtable_len: usize,
+    }
+
+    pub fn read_u32(buf: &[u8], at: usize) -> Result<u32> {
+        buf.get(at..at + 4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).ok_or_else(|| corrupt("offset out of bounds"))
+    }
+
+    pub fn read_i64(buf: &[u8], at: usize) -> Result<i64> {
+        buf.get(at..at + 8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).ok_or_else(|| corrupt("offset out of bounds"))
+    }
+
+    impl<'a> Table<'a> {
+        /// The table at `pos` (FlatBuffers layout: an `i32` back to the vtable, which holds its own
+        /// length, the table's length, then one `u16` offset per field, 0 when absent).
+        pub fn at(buf: &'a [u8], pos: usize) -> Result<Table<'a>> {
+            let back = read_u32(buf, pos)? as i32 as isize;
+            let vtable = pos as isize - back;
+            if vtable < 0 || vtable as usize + 4 > buf.len() {
+                return Err(corrupt("vtable out of bounds"));
+            }
+            let vtable = vtable as usize;
+            let vtable_len = u16::from_le_bytes([buf[vtable], buf[vtable + 1]]) as usize;
+            if vtable + vtable_len > buf.len() {
+                return Err(corrupt("vtable out of bounds"));
+            }
+            Ok(Table { buf, pos, vtable, vtable_len })
+        }
+
+        /// The root table of a FlatBuffer.
+        pub fn root(buf: &'a [u8]) -> Result<Table<'a>> {
+            Table::at(buf, read_u32(buf, 0)? as usize)
+        }
+
+        /// Where field `id` lies, or None when absent.
+        pub fn field(&self, id: usize) -> Option<usize> {
+            let slot = 4 + 2 * id;
+            if slot + 2 > self.vtable_len {
+                return None;
+            }
+            let off = u16::from_le_bytes([self.buf[self.vtable + slot], self.buf[self.vtable + slot + 1]]) as usize;
+            (off != 0).then_some(self.pos + off)
+        }
+
+        fn scalar<const N: usize>(&self, id: usize) -> Result<Option<[u8; N]>> {
+            match self.field(id) {
+                None => Ok(None),
+                Some(at) => self.buf.get(at..at + N).map(|b| Some(b.try_into().unwrap())).ok_or_else(|| corrupt("field out of bounds")),
+            }
+        }
+
+        pub fn u8(&self, id: usize, default: u8) -> Result<u8> {
+            Ok(self.scalar::<1>(id)?.map_or(default, |b| b[0]))
+        }
+
+        pub fn i16(&self, id: usize, default: i16) -> Result<i16> {
+            Ok(self.scalar::<2>(id)?.map_or(default, i16::from_le_bytes))
+        }
+
+        pub fn i32(&self, id: usize, default: i32) -> Result<i32> {
+            Ok(self.scalar::<4>(id)?.map_or(default, i32::from_le_bytes))
+        }
+
+        pub fn i64(&self, id: usize, default: i64) -> Result<i64> {
+            Ok(self.scalar::<8>(id)?.map_or(default, i64::from_le_bytes))
+        }
+
+        /// Where an offset field points (a table, vector or string), or None when absent.
+        fn target(&self, id: usize) -> Result<Option<usize>> {
+            match self.field(id) {
+                None => Ok(None),
+                Some(at) => Ok(Some(at + read_u32(self.buf, at)? as usize)),
+            }
+        }
+
+        pub fn table(&self, id: usize) -> Result<Option<Table<'a>>> {
+            self.target(id)?.map(|at| Table::at(self.buf, at)).transpose()
+        }
+
+        /// A vector field: its element count and where the elements start.
+        pub fn vector(&self, id: usize) -> Result<(usize, usize)> {
+            match self.target(id)? {
+                None => Ok((0, 0)),
+                Some(at) => Ok((read_u32(self.buf, at)? as usize, at + 4)),
+            }
+        }
+
+        /// A vector of tables.
+        pub fn tables(&self, id: usize) -> Result<Vec<Table<'a>>> {
+            let (n, start) = self.vector(id)?;
+            (0..n).map(|i| {
+                let at = start + 4 * i;
+                Table::at(self.buf, at + read_u32(self.buf, at)? as usize)
+            }).collect()
+        }
+
+        /// A vector of structs made of `K` little-endian `i64`s (Block, FieldNode, Buffer).
+        pub fn structs<const K: usize>(&self, id: usize) -> Result<Vec<[i64; K]>> {
+            let (n, start) = self.vector(id)?;
+            (0..n).map(|i| {
+                let mut s = [0i64; K];
+                for (k, v) in s.iter_mut().enumerate() {
+                    *v = read_i64(self.buf, start + (i * K + k) * 8)?;
+                }
+                Ok(s)
+            }).collect()
+        }
+
+        pub fn string(&self, id: usize) -> Result<String> {
+            let (n, start) = self.vector(id)?;
+            let bytes = self.buf.get(start..start + n).ok_or_else(|| corrupt("string out of bounds"))?;
+            Ok(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+}
+
+/// Positions inside a FlatBuffer, for tests of the writer's layout (alignment, vtables).
+#[cfg(test)]
+pub mod positions {
+    use super::read::{read_i64, read_u32, Table};
+
     pub fn u32_at(b: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+        read_u32(b, at).unwrap()
     }
 
     pub fn i64_at(b: &[u8], at: usize) -> i64 {
-        i64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+        read_i64(b, at).unwrap()
     }
 
     /// Follows the forward offset stored at `at`.
@@ -174,43 +302,34 @@ pub mod read {
 
     /// The root table's position.
     pub fn root(b: &[u8]) -> usize {
-        deref(b, 0)
+        Table::root(b).unwrap().pos
     }
 
     /// Where field `id` of the table at `table` is stored, if present.
     pub fn field(b: &[u8], table: usize, id: usize) -> Option<usize> {
-        let vtable = table - i32::from_le_bytes(b[table..table + 4].try_into().unwrap()) as usize;
-        let vtable_size = u16_at(b, vtable) as usize;
-        if 4 + 2 * id >= vtable_size {
-            return None;
-        }
-        match u16_at(b, vtable + 4 + 2 * id) as usize {
-            0 => None,
-            off => Some(table + off),
-        }
+        Table::at(b, table).unwrap().field(id)
     }
 
     /// The `(count, first element position)` of the vector an offset field points to.
     pub fn vector(b: &[u8], table: usize, id: usize) -> (usize, usize) {
-        let v = deref(b, field(b, table, id).expect("vector field present"));
-        (u32_at(b, v) as usize, v + 4)
+        Table::at(b, table).unwrap().vector(id).unwrap()
     }
 
-    pub fn string(b: &[u8], table: usize, id: usize) -> &str {
+    pub fn string(b: &[u8], table: usize, id: usize) -> String {
         let (n, start) = vector(b, table, id);
         assert_eq!(b[start + n], 0, "strings end with a 0 byte");
-        std::str::from_utf8(&b[start..start + n]).unwrap()
+        Table::at(b, table).unwrap().string(id).unwrap()
     }
 
     /// The table an offset field points to.
     pub fn table(b: &[u8], table: usize, id: usize) -> usize {
-        deref(b, field(b, table, id).expect("table field present"))
+        Table::at(b, table).unwrap().table(id).unwrap().expect("table field present").pos
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::read::*;
+    use super::positions::*;
     use super::*;
 
     #[test]

@@ -9,6 +9,21 @@
 //! each padded to 8 bytes. Columns carry no nulls, so validity buffers are empty.
 
 mod flatbuf;
+pub mod read;
+
+/// Tags of the `Type` union of `Schema.fbs`, for the writer and the reader.
+mod type_id {
+    pub const INT: u8 = 2;
+    pub const FLOATING_POINT: u8 = 3;
+    pub const BINARY: u8 = 4;
+    pub const UTF8: u8 = 5;
+    pub const BOOL: u8 = 6;
+    pub const LIST: u8 = 12;
+    pub const LARGE_BINARY: u8 = 19;
+    pub const LARGE_UTF8: u8 = 20;
+    pub const BINARY_VIEW: u8 = 23;
+    pub const UTF8_VIEW: u8 = 24;
+}
 
 use flatbuf::{Builder, Slot, Value};
 use std::borrow::Cow;
@@ -100,8 +115,7 @@ impl Column<'_> {
 
     /// The `Type` union tag of `Schema.fbs` and the fields of its table.
     fn arrow_type(&self) -> (u8, Vec<(u16, Value)>) {
-        const INT: u8 = 2;
-        const FLOATING_POINT: u8 = 3;
+        use type_id::{BOOL, FLOATING_POINT, INT, LIST, UTF8};
         let int = |bits: i32, signed: bool| (INT, vec![(0, Value::I32(bits)), (1, Value::Bool(signed))]);
         // Precision enum: HALF = 0, SINGLE = 1, DOUBLE = 2.
         let float = |precision: i16| (FLOATING_POINT, vec![(0, Value::I16(precision))]);
@@ -111,9 +125,9 @@ impl Column<'_> {
             Column::U32(_) => int(32, false),
             Column::I32(_) => int(32, true),
             Column::I64(_) => int(64, true),
-            Column::Utf8 { .. } | Column::Labels(_) => (5, vec![]),
-            Column::Bool(_) => (6, vec![]),
-            Column::List { .. } => (12, vec![]),
+            Column::Utf8 { .. } | Column::Labels(_) => (UTF8, vec![]),
+            Column::Bool(_) => (BOOL, vec![]),
+            Column::List { .. } => (LIST, vec![]),
         }
     }
 }
@@ -160,8 +174,8 @@ const END_OF_STREAM: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
 /// `MetadataVersion.V5` and the `MessageHeader` union tags.
 const V5: i16 = 4;
-const HEADER_SCHEMA: u8 = 1;
-const HEADER_RECORD_BATCH: u8 = 3;
+pub(crate) const HEADER_SCHEMA: u8 = 1;
+pub(crate) const HEADER_RECORD_BATCH: u8 = 3;
 
 /// Appends one encapsulated message's prefix and metadata (already padded to 8 bytes).
 fn frame(out: &mut Vec<u8>, metadata: &[u8]) {
@@ -344,7 +358,7 @@ fn pack_bits(values: &[bool]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::flatbuf::read::*;
+    use super::flatbuf::positions::*;
     use super::*;
 
     /// Splits a stream into its messages' (metadata, body) and checks the framing.

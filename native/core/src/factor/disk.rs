@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::csr::CsrRef;
 use crate::error::{Code, Error, Result};
+use crate::mapped::Mapped;
 
 const COO: &str = "coo.bin";
 const RECORD: usize = 12;
@@ -142,60 +143,6 @@ fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap:
     Ok(written as usize)
 }
 
-extern "C" {
-    fn mmap(addr: *mut u8, len: usize, prot: i32, flags: i32, fd: i32, offset: i64) -> *mut u8;
-    fn munmap(addr: *mut u8, len: usize) -> i32;
-}
-
-/// A file mapped into memory (copy-on-write: the file is never changed); unmapped when dropped.
-pub struct Mapped {
-    ptr: *mut u8,
-    len: usize,
-}
-
-// The mapping lives until drop and is only read through shared references: any thread may read it.
-unsafe impl Send for Mapped {}
-unsafe impl Sync for Mapped {}
-
-impl Mapped {
-    pub fn open(path: &Path) -> Result<Mapped> {
-        use std::os::unix::io::AsRawFd;
-        let file = File::open(path).map_err(|e| io(e, path))?;
-        let len = file.metadata().map_err(|e| io(e, path))?.len() as usize;
-        if len == 0 {
-            return Ok(Mapped { ptr: std::ptr::NonNull::<u64>::dangling().as_ptr() as *mut u8, len: 0 });
-        }
-        // Private and writable: a write (say, from JS code holding the pages as a typed array)
-        // copies the page instead of faulting, and never reaches the file.
-        const PROT_READ_WRITE: i32 = 1 | 2;
-        const MAP_PRIVATE: i32 = 2;
-        let ptr = unsafe { mmap(std::ptr::null_mut(), len, PROT_READ_WRITE, MAP_PRIVATE, file.as_raw_fd(), 0) };
-        if ptr as isize == -1 {
-            return Err(Error::invalid(format!("{}: cannot be memory-mapped", path.display())));
-        }
-        Ok(Mapped { ptr, len })
-    }
-
-    /// The mapping as elements of `T` (a plain number type); a length that is not a multiple
-    /// of its size is a corrupt file.
-    pub fn slice<T: Copy>(&self, path: &Path) -> Result<&[T]> {
-        let size = std::mem::size_of::<T>();
-        if !self.len.is_multiple_of(size) {
-            return Err(Error::new(Code::CorruptFile, format!("{} has {} bytes, not whole {size}-byte values", path.display(), self.len)));
-        }
-        // Page-aligned base, so aligned for any number type.
-        Ok(unsafe { std::slice::from_raw_parts(self.ptr as *const T, self.len / size) })
-    }
-}
-
-impl Drop for Mapped {
-    fn drop(&mut self) {
-        if self.len > 0 {
-            unsafe { munmap(self.ptr, self.len) };
-        }
-    }
-}
-
 /// One orientation of a built matrix, mapped: `indptr` (f64), `indices`, `data`.
 pub struct MappedCsr {
     pub indptr: Mapped,
@@ -212,9 +159,9 @@ impl MappedCsr {
     pub fn open(dir: &Path, name: &'static str, cols: usize) -> Result<MappedCsr> {
         let file = |part: &str| dir.join(format!("{name}.{part}"));
         let m = MappedCsr {
-            indptr: Mapped::open(&file("indptr"))?,
-            indices: Mapped::open(&file("indices"))?,
-            data: Mapped::open(&file("data"))?,
+            indptr: Mapped::open(&file("indptr"), false)?,
+            indices: Mapped::open(&file("indices"), false)?,
+            data: Mapped::open(&file("data"), false)?,
             rows: 0,
             cols,
             dir: dir.to_path_buf(),
