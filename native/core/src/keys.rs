@@ -75,10 +75,21 @@ fn fold(a: u64, b: u64) -> u64 {
     (p as u64) ^ ((p >> 64) as u64)
 }
 
-/// `n` low bytes of a word kept (n ≤ 8), the others zeroed.
+/// `n` low bytes of a word kept (n ≤ 16, counted from the word's first byte), the others zeroed:
+/// `LOW_BYTES[n]`, a table, so that masking takes no branch.
+const LOW_BYTES: [u64; 17] = {
+    let mut t = [u64::MAX; 17];
+    let mut n = 0;
+    while n < 8 {
+        t[n] = (1u64 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
 #[inline]
 fn low_bytes(w: u64, n: usize) -> u64 {
-    if n >= 8 { w } else { w & ((1u64 << (8 * n)) - 1) }
+    w & LOW_BYTES[n.min(16)]
 }
 
 #[inline]
@@ -103,9 +114,11 @@ fn short_key(buf: &[u8], at: usize, len: usize) -> Key {
 #[inline]
 fn hash(key: Key, long: &[u8]) -> u64 {
     let mut h = fold(key.lo ^ P0, key.hi ^ P1 ^ key.len.wrapping_mul(P2));
-    for block in long.chunks(16) {
-        let k = short_key(block, 0, block.len());
-        h = fold(k.lo ^ h ^ P0, k.hi ^ P1);
+    if !long.is_empty() {
+        for block in long.chunks(16) {
+            let k = short_key(block, 0, block.len());
+            h = fold(k.lo ^ h ^ P0, k.hi ^ P1);
+        }
     }
     h
 }
@@ -140,17 +153,28 @@ impl<'a> Codes<'a> {
         Codes { slots: vec![EMPTY_SLOT; 1024], mask: 1023, keys: Vec::new(), longs: Vec::new() }
     }
 
+    /// The key's code, a new one if it is new.
     #[inline]
     fn code(&mut self, key: Key, long: &'a [u8]) -> u32 {
         let h = hash(key, long);
-        let mut i = (h >> 32) as usize & self.mask;
+        let i = (h >> 32) as usize & self.mask;
+        let s = self.slots[i];
+        // A short value's key is never a long value's (their lengths differ), so only long
+        // values look at the code's bytes.
+        if s.code != EMPTY && s.key == key && long.is_empty() {
+            return s.code;
+        }
+        self.probe(i, key, h, long)
+    }
+
+    /// [`Codes::code`] past the first slot it looks at.
+    #[inline(never)]
+    fn probe(&mut self, mut i: usize, key: Key, h: u64, long: &'a [u8]) -> u32 {
         loop {
             let s = self.slots[i];
             if s.code == EMPTY {
                 return self.insert(i, key, h as u32, long);
             }
-            // A short value's key is never a long value's (their lengths differ), so only
-            // long values look at the code's bytes.
             if s.key == key && s.hash == h as u32 && (long.is_empty() || self.longs[s.code as usize] == long) {
                 return s.code;
             }
@@ -194,7 +218,7 @@ fn out_of_bounds(column: &IpcColumn) -> Error {
 }
 
 /// Fixed-width numbers: the value (floats made canonical) is the key.
-fn fixed_keys<'a>(chunk: &'a Chunk<'a>, width: usize, number: Number) -> impl Iterator<Item = Result<(Key, &'a [u8])>> + 'a {
+fn fixed_keys<'a>(chunk: &'a Chunk<'a>, width: usize, number: Number) -> impl Iterator<Item = (Key, &'a [u8])> + 'a {
     chunk.buffers[0][..chunk.rows * width].chunks_exact(width).map(move |v| {
         let mut b = [0u8; 8];
         b[..width].copy_from_slice(v);
@@ -203,66 +227,79 @@ fn fixed_keys<'a>(chunk: &'a Chunk<'a>, width: usize, number: Number) -> impl It
             (Number::Float, _) => canonical_float(f64::from_le_bytes(b)),
             _ => u64::from_le_bytes(b),
         };
-        Ok((Key { lo, hi: 0, len: width as u64 }, &[][..]))
+        (Key { lo, hi: 0, len: width as u64 }, &[][..])
     })
 }
 
-/// Values given by offsets into one data buffer.
-fn offset_keys<'a>(column: &'a IpcColumn<'a>, chunk: &'a Chunk<'a>, large: bool) -> impl Iterator<Item = Result<(Key, &'a [u8])>> + 'a {
+/// Values given by offsets into one data buffer; a value outside it sets `bad`.
+fn offset_keys<'a>(chunk: &'a Chunk<'a>, large: bool, bad: &'a std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'a {
     let (offsets, data) = (chunk.buffers[0], chunk.buffers[1]);
     (0..chunk.rows).map(move |i| {
         let (start, end) = (offset(offsets, large, i), offset(offsets, large, i + 1));
         match data.get(start..end) {
-            None => Err(out_of_bounds(column)),
-            Some(v) if v.len() <= 16 => Ok((short_key(data, start, v.len()), &[][..])),
-            Some(v) => Ok((Key { len: v.len() as u64, ..short_key(data, start, 16) }, v)),
+            None => {
+                bad.set(true);
+                (Key { lo: 0, hi: 0, len: 0 }, &[][..])
+            }
+            Some(v) if v.len() <= 16 => (short_key(data, start, v.len()), &[][..]),
+            Some(v) => (Key { len: v.len() as u64, ..short_key(data, start, 16) }, v),
         }
     })
 }
 
 /// Views: a u32 length, then up to 12 bytes inline (the view is the key), or a 4-byte
-/// prefix, the number of the data buffer and the offset in it.
-fn view_keys<'a>(column: &'a IpcColumn<'a>, chunk: &'a Chunk<'a>) -> impl Iterator<Item = Result<(Key, &'a [u8])>> + 'a {
+/// prefix, the number of the data buffer and the offset in it; a view outside its buffers
+/// sets `bad`.
+fn view_keys<'a>(chunk: &'a Chunk<'a>, bad: &'a std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'a {
     chunk.buffers[0][..chunk.rows * 16].chunks_exact(16).map(move |v| {
         let (w0, w1) = (word(v, 0), word(v, 8));
         let len = w0 as u32 as usize;
         if len <= 12 {
-            return Ok((Key { lo: low_bytes(w0, 4 + len), hi: low_bytes(w1, len.saturating_sub(4)), len: 0 }, &[][..]));
+            return (Key { lo: low_bytes(w0, 4 + len), hi: low_bytes(w1, len.saturating_sub(4)), len: 0 }, &[][..]);
         }
         let (b, at) = ((w1 & 0xFFFF_FFFF) as usize, (w1 >> 32) as usize);
         match chunk.buffers.get(1 + b).and_then(|d| d.get(at..at + len)) {
-            Some(long) => Ok((Key { lo: w0, hi: 0, len: 0 }, long)),
-            None => Err(out_of_bounds(column)),
+            Some(long) => (Key { lo: w0, hi: 0, len: 0 }, long),
+            None => {
+                bad.set(true);
+                (Key { lo: 0, hi: 0, len: 0 }, &[][..])
+            }
         }
     })
 }
 
-/// Codes for one chunk's keys, appended to `codes` (rows numbered from `codes.len()`).
-fn encode_keys<'a>(keys: impl Iterator<Item = Result<(Key, &'a [u8])>>, table: &mut Codes<'a>, codes: &mut Vec<u32>) -> Result<()> {
+/// Writes the codes of one chunk's keys into `out`.
+#[inline]
+fn encode_keys<'a>(keys: impl Iterator<Item = (Key, &'a [u8])>, table: &mut Codes<'a>, out: &mut [u32]) {
     // Rows of one transaction usually come together: a value equal to the previous one takes
     // its code without a lookup.
     let (mut last, mut last_long, mut last_code) = (Key { lo: 0, hi: 0, len: u64::MAX }, &[][..], EMPTY);
-    for value in keys {
-        let (key, long) = value?;
+    for (slot, (key, long)) in out.iter_mut().zip(keys) {
         if key != last || !same(long, last_long) {
             (last, last_long, last_code) = (key, long, table.code(key, long));
         }
-        codes.push(last_code);
+        *slot = last_code;
     }
-    Ok(())
 }
 
 /// Dense codes for every value of an IPC column (exact comparison of values), numbered in
 /// order of first appearance, or in label order when `sorted`.
 pub fn encode<'a>(column: &'a IpcColumn<'a>, sorted: bool) -> Result<Dense> {
-    let mut codes = Vec::with_capacity(column.rows());
+    let mut codes = vec![0u32; column.rows()];
     let mut table = Codes::new();
+    let bad = std::cell::Cell::new(false);
+    let mut row = 0;
     for chunk in &column.chunks {
+        let out = &mut codes[row..row + chunk.rows];
         match column.layout {
-            Layout::Fixed { width, number } => encode_keys(fixed_keys(chunk, width, number), &mut table, &mut codes)?,
-            Layout::Offsets { large } => encode_keys(offset_keys(column, chunk, large), &mut table, &mut codes)?,
-            Layout::Views => encode_keys(view_keys(column, chunk), &mut table, &mut codes)?,
+            Layout::Fixed { width, number } => encode_keys(fixed_keys(chunk, width, number), &mut table, out),
+            Layout::Offsets { large } => encode_keys(offset_keys(chunk, large, &bad), &mut table, out),
+            Layout::Views => encode_keys(view_keys(chunk, &bad), &mut table, out),
         }
+        if bad.get() {
+            return Err(out_of_bounds(column));
+        }
+        row += chunk.rows;
     }
     let labels = labels(column.layout, &table);
     Ok(if sorted { label_order(codes, &labels) } else { Dense { codes, labels } })
