@@ -165,8 +165,8 @@ function polarsSource(df: any): Source {
     kind: "polars", frame: df, height: df.height, columns,
     keys(names, sorted = []) {
       // polars writes the key columns as an Arrow IPC file to memory (/dev/shm where there is
-      // one), its buffers as they are; the native side maps it, numbers the values exactly (a
-      // column per thread), sorts the labels asked for and removes the file. Numbers and
+      // one), its buffers as they are; the native side maps it, numbers the values exactly (parts
+      // of the columns on every core), sorts the labels asked for and removes the file. Numbers and
       // strings go as they are, anything else (categoricals, dates, booleans) as text.
       names.forEach((name) => { if (!columns.includes(name)) throw missing(name, columns); });
       const distinct = [...new Set(names)];

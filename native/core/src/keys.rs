@@ -232,7 +232,7 @@ fn fixed_keys<'a>(chunk: &'a Chunk<'a>, width: usize, number: Number) -> impl It
 }
 
 /// Values given by offsets into one data buffer; a value outside it sets `bad`.
-fn offset_keys<'a>(chunk: &'a Chunk<'a>, large: bool, bad: &'a std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'a {
+fn offset_keys<'a: 'b, 'b>(chunk: &'a Chunk<'a>, large: bool, bad: &'b std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'b {
     let (offsets, data) = (chunk.buffers[0], chunk.buffers[1]);
     (0..chunk.rows).map(move |i| {
         let (start, end) = (offset(offsets, large, i), offset(offsets, large, i + 1));
@@ -250,7 +250,7 @@ fn offset_keys<'a>(chunk: &'a Chunk<'a>, large: bool, bad: &'a std::cell::Cell<b
 /// Views: a u32 length, then up to 12 bytes inline (the view is the key), or a 4-byte
 /// prefix, the number of the data buffer and the offset in it; a view outside its buffers
 /// sets `bad`.
-fn view_keys<'a>(chunk: &'a Chunk<'a>, bad: &'a std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'a {
+fn view_keys<'a: 'b, 'b>(chunk: &'a Chunk<'a>, bad: &'b std::cell::Cell<bool>) -> impl Iterator<Item = (Key, &'a [u8])> + 'b {
     chunk.buffers[0][..chunk.rows * 16].chunks_exact(16).map(move |v| {
         let (w0, w1) = (word(v, 0), word(v, 8));
         let len = w0 as u32 as usize;
@@ -282,15 +282,14 @@ fn encode_keys<'a>(keys: impl Iterator<Item = (Key, &'a [u8])>, table: &mut Code
     }
 }
 
-/// Dense codes for every value of an IPC column (exact comparison of values), numbered in
-/// order of first appearance, or in label order when `sorted`.
-pub fn encode<'a>(column: &'a IpcColumn<'a>, sorted: bool) -> Result<Dense> {
-    let mut codes = vec![0u32; column.rows()];
+/// Numbers the values of chunks `chunks` of a column on their own, into `out` (their rows):
+/// codes in order of first appearance within them; returns their table.
+fn encode_part<'a>(column: &'a IpcColumn<'a>, chunks: std::ops::Range<usize>, out: &mut [u32]) -> Result<Codes<'a>> {
     let mut table = Codes::new();
     let bad = std::cell::Cell::new(false);
     let mut row = 0;
-    for chunk in &column.chunks {
-        let out = &mut codes[row..row + chunk.rows];
+    for chunk in &column.chunks[chunks] {
+        let out = &mut out[row..row + chunk.rows];
         match column.layout {
             Layout::Fixed { width, number } => encode_keys(fixed_keys(chunk, width, number), &mut table, out),
             Layout::Offsets { large } => encode_keys(offset_keys(chunk, large, &bad), &mut table, out),
@@ -301,8 +300,62 @@ pub fn encode<'a>(column: &'a IpcColumn<'a>, sorted: bool) -> Result<Dense> {
         }
         row += chunk.rows;
     }
-    let labels = labels(column.layout, &table);
-    Ok(if sorted { label_order(codes, &labels) } else { Dense { codes, labels } })
+    Ok(table)
+}
+
+/// Rows a part of a column gets at least: below this, a thread costs more than it saves.
+const PART_ROWS: usize = 1 << 16;
+
+/// Dense codes for the values of each column (exact comparison of values), numbered in order
+/// of first appearance, or in label order where `sorted[c]`. Each column is cut into parts of
+/// whole chunks, numbered by up to `threads` threads on their own, then merged part after
+/// part: the codes come out as if one thread had read every row in order.
+pub fn encode_columns<'a>(columns: &'a [IpcColumn<'a>], sorted: &[bool], threads: usize) -> Vec<Result<Dense>> {
+    let threads = crate::par::num_threads(threads);
+    let total: usize = columns.iter().map(|c| c.rows()).sum();
+    let part_rows = (total / (2 * threads)).max(PART_ROWS);
+    let mut codes: Vec<Vec<u32>> = columns.iter().map(|c| vec![0u32; c.rows()]).collect();
+    // (column, chunk range, its rows' codes): parts of about `part_rows` rows.
+    let mut parts = Vec::new();
+    for (c, out) in codes.iter_mut().enumerate() {
+        let (mut first, mut rows, mut rest) = (0, 0, &mut out[..]);
+        for (k, chunk) in columns[c].chunks.iter().enumerate() {
+            rows += chunk.rows;
+            if rows >= part_rows || k + 1 == columns[c].chunks.len() {
+                let (part, tail) = std::mem::take(&mut rest).split_at_mut(rows);
+                parts.push((c, first..k + 1, std::sync::Mutex::new(part)));
+                (first, rows, rest) = (k + 1, 0, tail);
+            }
+        }
+    }
+    let tables = crate::par::map_dynamic(parts.len(), threads, |p, _| {
+        let (c, chunks, out) = &parts[p];
+        encode_part(&columns[*c], chunks.clone(), &mut out.lock().unwrap_or_else(|e| e.into_inner()))
+    });
+    let mut merged: Vec<Result<Codes>> = columns.iter().map(|_| Ok(Codes::new())).collect();
+    for ((c, _, out), local) in parts.into_iter().zip(tables) {
+        let local = match local {
+            Ok(local) => local,
+            Err(e) => {
+                merged[c] = Err(e);
+                continue;
+            }
+        };
+        let Ok(table) = &mut merged[c] else { continue };
+        let global: Vec<u32> = local.keys.iter().zip(&local.longs).map(|(&k, &long)| table.code(k, long)).collect();
+        if global.iter().enumerate().any(|(i, &g)| g != i as u32) {
+            out.into_inner().unwrap_or_else(|e| e.into_inner()).iter_mut().for_each(|x| *x = global[*x as usize]);
+        }
+    }
+    merged.into_iter().zip(codes).enumerate().map(|(c, (table, codes))| {
+        let labels = labels(columns[c].layout, &table?);
+        Ok(if sorted.get(c) == Some(&true) { label_order(codes, &labels) } else { Dense { codes, labels } })
+    }).collect()
+}
+
+/// [`encode_columns`] for one column on one thread.
+pub fn encode<'a>(column: &'a IpcColumn<'a>, sorted: bool) -> Result<Dense> {
+    encode_columns(std::slice::from_ref(column), &[sorted], 1).pop().expect("one column")
 }
 
 /// Each code's label, rebuilt from its key (or its whole bytes when longer).
@@ -541,6 +594,50 @@ mod tests {
         for cut in [10, stream.len() / 2, stream.len() - 9] {
             assert!(read_stream(&stream[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn parts_numbered_by_threads_merge_into_first_appearance_order() {
+        // 12 chunks of 20,000 rows, values recurring across chunks (and some only late), some
+        // longer than a key: cut into parts for 4 threads, the codes must be those of one pass.
+        let values: Vec<Vec<u8>> = (0..240_000u64)
+            .map(|r| {
+                let v = (r * 2_654_435_761 % 7_919) + if r > 200_000 { 10_000 } else { 0 };
+                if v % 5 == 0 { format!("a long shared prefix for value {v}").into_bytes() } else { v.to_string().into_bytes() }
+            })
+            .collect();
+        let (mut offsets, mut data) = (Vec::new(), Vec::new());
+        let mut chunks_offsets = Vec::new();
+        for chunk in values.chunks(20_000) {
+            offsets.clear();
+            offsets.push(data.len() as i32);
+            for v in chunk {
+                data.extend_from_slice(v);
+                offsets.push(data.len() as i32);
+            }
+            chunks_offsets.push(offsets.iter().flat_map(|o| o.to_le_bytes()).collect::<Vec<u8>>());
+        }
+        let column = IpcColumn {
+            name: "k".into(),
+            layout: Layout::Offsets { large: false },
+            chunks: chunks_offsets.iter().map(|o| Chunk { rows: 20_000, buffers: vec![o, &data] }).collect(),
+        };
+        let one = encode(&column, false).unwrap();
+        check_text(&one, &values);
+        for threads in [2, 4] {
+            let many = encode_columns(std::slice::from_ref(&column), &[false], threads).pop().unwrap().unwrap();
+            assert_eq!(many.codes, one.codes, "{threads} threads");
+            assert_eq!(many.labels, one.labels);
+            let sorted = encode_columns(std::slice::from_ref(&column), &[true], threads).pop().unwrap().unwrap();
+            check_text(&sorted, &values);
+        }
+        // A bad value in a later part is the column's error.
+        let mut bad_offsets = chunks_offsets[11].clone();
+        bad_offsets[4..8].copy_from_slice(&i32::MAX.to_le_bytes());
+        let mut chunks: Vec<Chunk> = chunks_offsets.iter().map(|o| Chunk { rows: 20_000, buffers: vec![o, &data] }).collect();
+        chunks[11] = Chunk { rows: 20_000, buffers: vec![&bad_offsets, &data] };
+        let column = IpcColumn { name: "k".into(), layout: Layout::Offsets { large: false }, chunks };
+        assert!(encode_columns(std::slice::from_ref(&column), &[false], 4).pop().unwrap().is_err());
     }
 
     #[test]

@@ -28,10 +28,10 @@ fn dense_codes(args: &[Val]) -> JsResult<Job> {
 }
 
 /// The columns' dense codes (exact values; in label order where `sorted[i]`, else in order of
-/// first appearance; the columns on their own threads) as `[{ codes, labels }]`, labels as a
+/// first appearance; parts of the columns on every core) as `[{ codes, labels }]`, labels as a
 /// Float64Array or as UTF-8 `{ offsets, data }`.
 fn keys_out(columns: &[IpcColumn], sorted: &[bool]) -> JsResult<Out> {
-    let dense = rusket_core::par::map_dynamic(columns.len(), 0, |c, _| keys::encode(&columns[c], sorted.get(c) == Some(&true)));
+    let dense = keys::encode_columns(columns, sorted, 0);
     let columns = dense.into_iter().map(|d| {
         let d = d?;
         let labels = match d.labels {
