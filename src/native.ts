@@ -46,7 +46,10 @@ export type Interactions =
 export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
 
 /** Item factors rounded to 8 bits per entry, one scale per item, by decreasing norm (`topK` reads them for one user). */
-export interface QuantizedItems { codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array }
+export interface QuantizedItems {
+  coarse: Uint8Array; coarseScales: Float32Array; coarseErrors: Float32Array;
+  codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array;
+}
 
 /** A column handed to the Arrow IPC writer. */
 export type IpcColumn =

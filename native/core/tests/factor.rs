@@ -5,7 +5,7 @@
 use rusket_core::error::Code;
 use rusket_core::factor::{
     als_fit, als_user_vector, bpr_fit, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
-    QuantizedItemsRef,
+    QuantizedItemsParts, QuantizedItemsRef,
 };
 use rusket_core::linalg::gemm::multiply_rows;
 
@@ -363,7 +363,7 @@ fn one_user_top_k_from_quantized_items_is_exactly_the_reference() {
         user[2 * f..3 * f].iter_mut().for_each(|v| *v *= 1e-3);
         user[3 * f..4 * f].iter_mut().for_each(|v| *v = -v.abs()); // mostly negative scores
         let q = quantize_items(&item, f).unwrap();
-        let quantized = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, n_items).unwrap();
+        let quantized = QuantizedItemsRef::new(q.parts(), f, n_items).unwrap();
         let allowed: Vec<bool> = (0..n_items).map(|i| i % 4 != 1).collect();
         for u in 0..n_users as u32 {
             let seen: Vec<u32> = (0..n_items as u32).filter(|_| rng.below(10) == 0).collect();
@@ -469,9 +469,11 @@ fn bad_inputs_are_reported_with_their_codes() {
     }
     assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(&[]), None, None, 1).unwrap_err().code, Code::InvalidArgument);
     let q = quantize_items(&item[..6], 2).unwrap();
-    let three = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 3).unwrap();
+    let three = QuantizedItemsRef::new(q.parts(), 2, 3).unwrap();
     assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(three), 1).unwrap_err().code, Code::InvalidArgument);
-    assert_eq!(QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 4).unwrap_err().code, Code::InvalidArgument);
+    assert_eq!(QuantizedItemsRef::new(q.parts(), 2, 4).unwrap_err().code, Code::InvalidArgument);
+    let short = QuantizedItemsParts { coarse: &q.coarse[1..], ..q.parts() };
+    assert_eq!(QuantizedItemsRef::new(short, 2, 3).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

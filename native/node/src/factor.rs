@@ -11,7 +11,7 @@ use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
 use rusket_core::factor::disk::{self, MappedCsr};
-use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsRef};
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsParts, QuantizedItemsRef};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
@@ -224,8 +224,16 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
     // Optional: the item factors quantised by `quantizeItems`.
     let quantized = match args.get(8).filter(|v| !v.is_missing()) {
         Some(q) => {
-            let (codes, scales, order, norms) = (q.get("codes")?.slice()?, q.get("scales")?.slice()?, q.get("order")?.slice()?, q.get("norms")?.slice()?);
-            Some(QuantizedItemsRef::new(codes, scales, order, norms, k, n_items)?)
+            let parts = QuantizedItemsParts {
+                coarse: q.get("coarse")?.slice()?,
+                coarse_scales: q.get("coarseScales")?.slice()?,
+                coarse_errors: q.get("coarseErrors")?.slice()?,
+                codes: q.get("codes")?.slice()?,
+                scales: q.get("scales")?.slice()?,
+                order: q.get("order")?.slice()?,
+                norms: q.get("norms")?.slice()?,
+            };
+            Some(QuantizedItemsRef::new(parts, k, n_items)?)
         }
         None => None,
     };
@@ -236,12 +244,15 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
 }
 
 /// The item factors prepared for `topK` (quantised, by decreasing norm):
-/// `{ codes, scales, order, norms }`.
+/// `{ coarse, coarseScales, coarseErrors, codes, scales, order, norms }`.
 fn quantize_items(args: &[Val]) -> JsResult<Job> {
     let (_, item, k) = factors(args)?;
     Ok(Box::new(move || {
         let q = factor::quantize_items(item, k)?;
-        Ok(obj! { "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms })
+        Ok(obj! {
+            "coarse": q.coarse, "coarseScales": q.coarse_scales, "coarseErrors": q.coarse_errors,
+            "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms,
+        })
     }))
 }
 

@@ -195,25 +195,29 @@ pub fn zero_coarse_block(dim: usize) -> Vec<u8> {
 #[inline(always)]
 fn quantize_row_coarse_generic<const FMA: bool>(row: &[f32], block: &mut [u8], r: usize) -> (f32, f32) {
     let (s, inverse) = row_scale(row, COARSE_LEVELS);
-    let code = |v: Option<&f32>| match v {
-        Some(v) if inverse != 0.0 => code(*v, inverse, COARSE_LEVELS) as i8,
-        _ => 0,
-    };
-    let nibble = |q: i8| (q + NIBBLE_ZERO as i8) as u8;
     // Σ (y_k − s·q_k)², each difference exact in f64 (s·q_k has at most 27 significant bits
-    // and is within s/2 of y_k).
-    let mut squares = 0f64;
-    for (g, entries) in row.chunks(COARSE_GROUP).enumerate() {
-        for (j, byte) in block[32 * g + 4 * r..][..4].iter_mut().enumerate() {
-            let (low, high) = (code(entries.get(j)), code(entries.get(j + 4)));
-            *byte = nibble(low) | nibble(high) << 4;
-            for (v, q) in [(entries.get(j), low), (entries.get(j + 4), high)] {
-                let e = v.map_or(0.0, |&v| v as f64 - s as f64 * q as f64);
-                squares += e * e;
+    // and is within s/2 of y_k); one sum per lane of a group, added up at the end.
+    let mut squares = [0f64; COARSE_GROUP];
+    for g in 0..row.len().div_ceil(COARSE_GROUP) {
+        // Zeros past the row's end: code 0, rounding 0.
+        let v: [f32; COARSE_GROUP] = match row[COARSE_GROUP * g..].first_chunk() {
+            Some(whole) => *whole,
+            None => std::array::from_fn(|j| row.get(COARSE_GROUP * g + j).copied().unwrap_or(0.0)),
+        };
+        let mut q = [0f32; COARSE_GROUP];
+        if inverse != 0.0 {
+            q = v.map(|v| code(v, inverse, COARSE_LEVELS));
+            for j in 0..COARSE_GROUP {
+                let e = v[j] as f64 - s as f64 * q[j] as f64;
+                squares[j] += e * e;
             }
         }
+        let nibble = |q: f32| (q as i8 + NIBBLE_ZERO as i8) as u8;
+        for (j, byte) in block[32 * g + 4 * r..][..4].iter_mut().enumerate() {
+            *byte = nibble(q[j]) | nibble(q[j + 4]) << 4;
+        }
     }
-    (s, if s.is_finite() { round_up(squares.sqrt()) } else { f32::INFINITY })
+    (s, if s.is_finite() { round_up(squares.iter().sum::<f64>().sqrt()) } else { f32::INFINITY })
 }
 
 fma_dispatch!(
@@ -388,16 +392,15 @@ unsafe fn intervals8(c: Scaling, dots: std::arch::x86_64::__m256i, scales: &[f32
     _mm256_storeu_ps(upper[..8].as_mut_ptr(), _mm256_add_ps(approx, half));
 }
 
-/// `lower[k] ≤ x·y_i ≤ upper[k]` for 8-bit row `i = row(k)` of `m`, `k < count`: eight rows at
-/// a time in the AVX2 build, the rest one by one.
 #[inline(always)]
-fn bounds_generic<const FMA: bool>(q: &Query, m: &QuantizedRows, count: usize, row: impl Fn(usize) -> usize, lower: &mut [f32], upper: &mut [f32]) {
+fn score_bounds_at_generic<const FMA: bool>(q: &Query, m: &QuantizedRows, rows: &[u32], lower: &mut [f32], upper: &mut [f32]) {
+    let count = rows.len();
     assert!(q.codes.len() == code_stride(m.dim) && lower.len() >= count && upper.len() >= count);
     let mut k = 0;
     #[cfg(target_arch = "x86_64")]
     if FMA {
         while k + 8 <= count {
-            let rows: [usize; 8] = std::array::from_fn(|r| row(k + r));
+            let rows: [usize; 8] = std::array::from_fn(|r| rows[k + r] as usize);
             let scales = rows.map(|i| m.scales[i]); // checks every row
             // SAFETY: `FMA = true` only in code compiled for AVX2+FMA (see `fma_dispatch!`);
             // the rows exist (their scales do), each with `q.codes.len()` codes.
@@ -409,30 +412,15 @@ fn bounds_generic<const FMA: bool>(q: &Query, m: &QuantizedRows, count: usize, r
         }
     }
     for k in k..count {
-        let i = row(k);
+        let i = rows[k] as usize;
         (lower[k], upper[k]) = interval::<FMA>(q.fine, fine_dot(q, m, i), m.scales[i], 0.0);
     }
 }
 
-#[inline(always)]
-fn score_bounds_generic<const FMA: bool>(q: &Query, m: &QuantizedRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) {
-    bounds_generic::<FMA>(q, m, rows.len(), |k| rows.start + k, lower, upper);
-}
-
 fma_dispatch!(
-    /// `lower[i − rows.start] ≤ x·y_i ≤ upper[i − rows.start]` for every `f32` evaluation of
-    /// the dot product of the query with row `i` of the original matrix, for `i` in `rows`.
+    /// `lower[k] ≤ x·y_i ≤ upper[k]` for every `f32` evaluation of the dot product of the query
+    /// with row `i = rows[k]` of the original matrix, eight rows at a time in the AVX2 build.
     /// Either bound may be NaN (a row quantised with scale `+∞`): nothing is known then.
-    pub fn score_bounds(q: &Query, m: &QuantizedRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) => score_bounds_generic
-);
-
-#[inline(always)]
-fn score_bounds_at_generic<const FMA: bool>(q: &Query, m: &QuantizedRows, rows: &[u32], lower: &mut [f32], upper: &mut [f32]) {
-    bounds_generic::<FMA>(q, m, rows.len(), |k| rows[k] as usize, lower, upper);
-}
-
-fma_dispatch!(
-    /// [`score_bounds`] for the listed rows: `lower[k] ≤ x·y_i ≤ upper[k]` for `i = rows[k]`.
     pub fn score_bounds_at(q: &Query, m: &QuantizedRows, rows: &[u32], lower: &mut [f32], upper: &mut [f32]) => score_bounds_at_generic
 );
 
@@ -524,8 +512,9 @@ fn coarse_bounds_generic<const FMA: bool>(q: &Query, m: &CoarseRows, rows: Range
 }
 
 fma_dispatch!(
-    /// [`score_bounds`] from 4-bit rows, `rows.start` a multiple of [`COARSE_ROWS`]: intervals
-    /// about 18 times wider, from half the bytes.
+    /// [`score_bounds_at`] for the 4-bit rows in `rows` (`rows.start` a multiple of
+    /// [`COARSE_ROWS`]): `lower[i − rows.start] ≤ x·y_i ≤ upper[i − rows.start]`, intervals
+    /// about ten times wider from half the bytes.
     pub fn coarse_bounds(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) => coarse_bounds_generic
 );
 
@@ -538,17 +527,15 @@ mod tests {
     /// A kernel's name, the scales it used, and the lower and upper bounds of every row.
     type Bounds = (&'static str, Vec<f32>, Vec<f32>, Vec<f32>);
 
-    /// Bounds of rows `3..rows` by every kernel: 8-bit over a range and listed, 4-bit (in two
-    /// ranges: 0..8, 8..rows), in the dispatched build (AVX2 here) and the scalar one. Returns
-    /// (name, scales, lower, upper).
+    /// Bounds of rows `3..rows` by every kernel: 8-bit (listed rows), 4-bit (in two ranges:
+    /// 0..8, 8..rows), in the dispatched build (AVX2 here) and the scalar one. Returns (name,
+    /// scales, lower, upper).
     fn all_bounds(q: &Query, fine: &QuantizedRows, coarse: &CoarseRows) -> Vec<Bounds> {
         let rows = fine.rows();
         let listed: Vec<u32> = (3..rows as u32).collect();
         let mut out = Vec::new();
         type Kernel<'k> = Box<dyn Fn(&mut [f32], &mut [f32]) + 'k>;
-        let kernels: [(&str, &[f32], Kernel); 6] = [
-            ("8-bit", fine.scales, Box::new(|l, u| score_bounds(q, fine, 3..rows, l, u))),
-            ("8-bit scalar", fine.scales, Box::new(|l, u| score_bounds_generic::<false>(q, fine, 3..rows, l, u))),
+        let kernels: [(&str, &[f32], Kernel); 4] = [
             ("8-bit listed", fine.scales, Box::new(|l, u| score_bounds_at(q, fine, &listed, l, u))),
             ("8-bit listed scalar", fine.scales, Box::new(|l, u| score_bounds_at_generic::<false>(q, fine, &listed, l, u))),
             ("4-bit", coarse.scales, Box::new(|l, u| {
