@@ -96,8 +96,8 @@ export interface NativeTable {
   /** Builds the directory's two CSR orientations within a memory budget; returns the entries. */
   csrBuild(dir: string, nRows: number, nCols: number, budgetBytes: number): number;
   bprFit(m: Interactions, o: { factors: number; learningRate: number; regularization: number; iterations: number; seed: number; threads: number; verbose: boolean }): Fitted;
-  /** Top-n items per listed user (padded with 0xffffffff / -Infinity); `quantized` (from `quantizeItems`) speeds up one user's call, same result. */
-  topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: Uint8Array | undefined, threads: number, quantized?: QuantizedItems): { items: U32; scores: Float32Array };
+  /** Top-n items per listed user (padded with 0xffffffff / -Infinity), among the `allowed` items (any order, repeats ignored) if given; `quantized` (from `quantizeItems`) speeds up one user's call, same result. */
+  topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: U32 | undefined, threads: number, quantized?: QuantizedItems): { items: U32; scores: Float32Array };
   quantizeItems(user: Float32Array, item: Float32Array, k: number): QuantizedItems;
   batchRecommend(user: Float32Array, item: Float32Array, k: number, n: number, exclude: Interactions | undefined, threads: number): { users: U32; items: U32; scores: Float32Array; ranks: U32 };
   similarItems(user: Float32Array, item: Float32Array, k: number, which: number, n: number): { items: U32; scores: Float32Array };

@@ -50,6 +50,9 @@ const OFFER_CHUNK: usize = 32;
 const BOUND_BLOCK: usize = 512;
 /// The quantised scan is used when at least this many items compete for each place.
 const QUANTIZED_MIN_ITEMS_PER_PLACE: usize = 64;
+/// One user's allowed items are scored one by one, without a scan, when they are at most this
+/// fraction of the catalogue (each reads four rows of factors, a scan 32 bytes per item).
+const SHORT_LIST_FRACTION: usize = 64;
 
 /// Items per block for `dim` factors: a multiple of the tile width [`NR`].
 fn block_items(dim: usize) -> usize {
@@ -57,14 +60,15 @@ fn block_items(dim: usize) -> usize {
 }
 
 /// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items `exclude[k]` for
-/// `users[k]` (if given: one sorted list per listed user) and keeping only items with
-/// `allowed[i]` (if given). Returns `(items, scores)`, row-major users × `n'` with
-/// `n' = min(n, number of allowed items)`, best first; a user with fewer candidates is padded
-/// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
-/// are fewer blocks than threads and enough items).
+/// `users[k]` (if given: one sorted list per listed user) and keeping only the items in
+/// `allowed` (if given: sorted, without duplicates). Returns `(items, scores)`, row-major
+/// users × `n'` with `n' = min(n, number of allowed items)`, best first; a user with fewer
+/// candidates is padded with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item
+/// ranges when there are fewer blocks than threads and enough items).
 ///
 /// `quantized`, the item factors prepared by [`quantize_items`], lets a single user's scan
-/// read 4- and 8-bit codes instead of the factors; the result is the same.
+/// read 4- and 8-bit codes instead of the factors; the result is the same. A single user with
+/// a short `allowed` list gets those items scored, nothing else.
 ///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
@@ -75,7 +79,7 @@ pub fn top_k(
     users: &[u32],
     n: usize,
     exclude: Option<&[&[u32]]>,
-    allowed: Option<&[bool]>,
+    allowed: Option<&[u32]>,
     quantized: Option<QuantizedItemsRef>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
@@ -87,8 +91,8 @@ pub fn top_k(
     if let Some(ex) = exclude {
         check_exclusions(ex, users.len(), n_items)?;
     }
-    if let Some(a) = allowed.filter(|a| a.len() != n_items) {
-        return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
+    if allowed.is_some_and(|a| !is_item_list(a, n_items)) {
+        return Err(Error::new(Code::InvalidFormat, format!("the allowed items must be sorted, without duplicates and below {n_items}")));
     }
     if let Some(q) = quantized.filter(|q| q.rows.rows() != n_items || q.rows.dim() != factors) {
         return Err(Error::invalid(format!(
@@ -97,24 +101,28 @@ pub fn top_k(
             q.rows.dim()
         )));
     }
-    let available = allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count());
-    let width = n.min(available);
+    let width = n.min(allowed.map_or(n_items, |a| a.len()));
     let mut out_items = vec![u32::MAX; users.len() * width];
     let mut out_scores = vec![f32::NEG_INFINITY; users.len() * width];
     if width == 0 {
         return Ok((out_items, out_scores));
     }
 
-    let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
-    let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
-    if let (1, Some(q)) = (users.len(), quantized) {
-        if width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items {
-            if let Some(best) = scorer.certified_best(&q) {
-                write_rows([best], width, &mut out_items, &mut out_scores);
-                return Ok((out_items, out_scores));
-            }
+    let mut scorer = Scorer { user_factors, item_factors, factors, users, packed: None, exclude, allowed, allowed_mask: None, width };
+    if users.len() == 1 {
+        if let Some(best) = scorer.one_user(quantized) {
+            write_rows([best], width, &mut out_items, &mut out_scores);
+            return Ok((out_items, out_scores));
         }
     }
+    // The scan over every item: the allowed items as a mask.
+    let mask = allowed.map(|a| {
+        let mut mask = vec![false; n_items];
+        a.iter().for_each(|&i| mask[i as usize] = true);
+        mask
+    });
+    let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
+    (scorer.allowed_mask, scorer.packed) = (mask.as_deref(), packed.as_ref());
     let blocks: Vec<Range<usize>> = (0..users.len()).step_by(USERS_PER_TASK).map(|s| s..users.len().min(s + USERS_PER_TASK)).collect();
     let threads = par::num_threads(threads);
     // Too few user blocks to keep every thread busy: split the items as well, if they are many.
@@ -238,6 +246,11 @@ pub fn quantize_items(item_factors: &[f32], factors: usize) -> Result<QuantizedI
     Ok(QuantizedItems { coarse, coarse_scales, coarse_errors, codes, scales, order, norms })
 }
 
+/// Whether `items` is strictly increasing and below `n_items`.
+fn is_item_list(items: &[u32], n_items: usize) -> bool {
+    items.windows(2).all(|w| w[0] < w[1]) && items.last().is_none_or(|&i| (i as usize) < n_items)
+}
+
 /// Checks the exclusion lists: one per listed user, each strictly increasing and below
 /// `n_items` (only these rows are read: checking a whole matrix would cost more than one
 /// user's recommendation).
@@ -246,7 +259,7 @@ fn check_exclusions(exclude: &[&[u32]], users: usize, n_items: usize) -> Result<
         return Err(Error::invalid(format!("{} exclusion lists for {users} users", exclude.len())));
     }
     for (k, row) in exclude.iter().enumerate() {
-        if row.windows(2).any(|w| w[0] >= w[1]) || row.last().is_some_and(|&i| i as usize >= n_items) {
+        if !is_item_list(row, n_items) {
             return Err(Error::new(
                 Code::InvalidFormat,
                 format!("the excluded items of user {k} must be sorted, without duplicates and below {n_items}"),
@@ -273,7 +286,9 @@ struct Scorer<'a> {
     users: &'a [u32],
     packed: Option<&'a PackedRows<NR>>,
     exclude: Option<&'a [&'a [u32]]>,
-    allowed: Option<&'a [bool]>,
+    /// The allowed items, sorted; as a mask for the scans over every item.
+    allowed: Option<&'a [u32]>,
+    allowed_mask: Option<&'a [bool]>,
     width: usize,
 }
 
@@ -315,18 +330,29 @@ impl Scorer<'_> {
                         row[i as usize - cols.start] = f32::NEG_INFINITY;
                         cursors[k] += 1;
                     }
-                    heaps[k].offer(row, cols.start, self.allowed);
+                    heaps[k].offer(row, cols.start, self.allowed_mask);
                 }
             }
         }
         heaps
     }
 
+    /// The only listed user's heap without the plain scan: from their allowed items when they
+    /// are few, else from the quantised items (if given and the items are many). `None`: the
+    /// plain scan decides.
+    fn one_user(&self, quantized: Option<QuantizedItemsRef>) -> Option<TopN> {
+        let n_items = self.item_factors.len() / self.factors;
+        if let Some(list) = self.allowed.filter(|a| a.len() * SHORT_LIST_FRACTION <= n_items) {
+            let seen = self.excluded(0);
+            return Some(self.exact_best(list.iter().copied().filter(|i| seen.binary_search(i).is_err())));
+        }
+        quantized.filter(|_| self.width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items).and_then(|q| self.certified_best(&q))
+    }
+
     /// The only listed user's heap from the quantised items: every item whose interval
     /// reaches the `width`-th best lower bound is kept and then scored exactly
     /// ([`Scorer::exact_best`]), so scores and order are the plain scan's. `None` when the
-    /// user's factors cannot be quantised or too many items stay in doubt (the caller then runs
-    /// the plain scan).
+    /// user's factors cannot be quantised or too many items stay in doubt.
     fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
         let query = Query::new(self.user_row(self.users[0]))?;
         let (bounds, mut candidates) = self.bound_scan(&query, quantized)?;
@@ -364,7 +390,7 @@ impl Scorer<'_> {
     fn bound_scan(&self, query: &Query, quantized: &QuantizedItemsRef) -> Option<(TopN, Vec<(u32, f32)>)> {
         let n_items = quantized.order.len();
         let seen = self.excluded(0);
-        let eligible = |i: u32| self.allowed.is_none_or(|a| a[i as usize]) && seen.binary_search(&i).is_err();
+        let eligible = |i: u32| self.allowed.is_none_or(|a| a.binary_search(&i).is_ok()) && seen.binary_search(&i).is_err();
         // The best `width` lower bounds: the worst of them is the bar an item's upper bound
         // must reach to stay in the running.
         let mut bounds = TopN::new(self.width);
@@ -620,7 +646,8 @@ mod tests {
         let q = quantize_items(item, f).unwrap();
         let q = QuantizedItemsRef::new(q.parts(), f, item.len() / f).unwrap();
         let users = [u];
-        let scorer = Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, width: 10 };
+        let scorer =
+            Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, allowed_mask: None, width: 10 };
         let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
         (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
     }
