@@ -60,7 +60,10 @@ export type Interactions =
 export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
 
 /** Item factors rounded to 8 bits per entry, one scale per item, by decreasing norm (`topK` reads them for one user). */
-export interface QuantizedItems { codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array }
+export interface QuantizedItems {
+  coarse: Uint8Array; coarseScales: Float32Array; coarseErrors: Float32Array;
+  codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array;
+}
 
 /** A column handed to the Arrow IPC writer. */
 export type IpcColumn =
@@ -114,8 +117,8 @@ export interface NativeTable {
   /** Builds the directory's two CSR orientations within a memory budget; returns the entries. */
   csrBuild(dir: string, nRows: number, nCols: number, budgetBytes: number): number;
   bprFit(m: Interactions, o: { factors: number; learningRate: number; regularization: number; iterations: number; seed: number; threads: number; verbose: boolean }): Fitted;
-  /** Top-n items per listed user (padded with 0xffffffff / -Infinity); `quantized` (from `quantizeItems`) speeds up one user's call, same result. */
-  topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: Uint8Array | undefined, threads: number, quantized?: QuantizedItems): { items: U32; scores: Float32Array };
+  /** Top-n items per listed user (padded with 0xffffffff / -Infinity), among the `allowed` items (any order, repeats ignored) if given; `quantized` (from `quantizeItems`) speeds up one user's call, same result. */
+  topK(user: Float32Array, item: Float32Array, k: number, users: U32, n: number, exclude: Interactions | undefined, allowed: U32 | undefined, threads: number, quantized?: QuantizedItems): { items: U32; scores: Float32Array };
   quantizeItems(user: Float32Array, item: Float32Array, k: number): QuantizedItems;
   batchRecommend(user: Float32Array, item: Float32Array, k: number, n: number, exclude: Interactions | undefined, threads: number): { users: U32; items: U32; scores: Float32Array; ranks: U32 };
   similarItems(user: Float32Array, item: Float32Array, k: number, which: number, n: number): { items: U32; scores: Float32Array };

@@ -56,7 +56,7 @@ function reference(model: rk.FactorModel, x: Float32Array, n: number, keep: (i: 
 }
 
 /** The plain scan of every item (no 8-bit copy), straight from the native export. */
-function plain(model: rk.FactorModel, row: number, n: number, excludeSeen: boolean, allowed?: Uint8Array) {
+function plain(model: rk.FactorModel, row: number, n: number, excludeSeen: boolean, allowed?: Uint32Array) {
   const U = model.userFactors, V = model.itemFactors;
   const r = native("topK", U.data, V.data, U.cols, Uint32Array.of(row), n, excludeSeen ? model.seenMatrix() : undefined, allowed, 1);
   const width = [...r.items].filter((i) => i !== 0xffffffff).length;
@@ -68,17 +68,19 @@ describe("recommendItems for one user", () => {
     const items = 3000;
     const model = randomModel(factors, 12, items, factors);
     const seen = model.seenMatrix();
-    const filter = Array.from({ length: items }, (_, i) => i).filter((i) => i % 4 !== 1);
-    const allowed = new Uint8Array(items).map((_, i) => (i % 4 !== 1 ? 1 : 0));
+    // Most items (the quantised scan), and a few, unsorted, repeated, one unknown (scored one by one).
+    const most = Array.from({ length: items }, (_, i) => i).filter((i) => i % 4 !== 1);
+    const few = [2990, 17, 5, 17, 400, 123456, 2, 1500, 23, 29, 35, 41, 1003, 5, 1, 0, 2999];
     for (let u = 0; u < 12; u++) {
       const x = model.userFactors.data.subarray(u * factors, (u + 1) * factors);
       const row = [...seen.indices.subarray(seen.indptr[u], seen.indptr[u + 1])];
       for (const n of [1, 10, 25]) {
         for (const excludeSeen of [true, false]) {
-          for (const filtered of [false, true]) {
-            const got = model.recommendItems(u, { n, excludeSeen, filterItems: filtered ? filter : undefined });
-            expect(got).toEqual(plain(model, u, n, excludeSeen, filtered ? allowed : undefined));
-            const want = reference(model, x, n, (i) => !(excludeSeen && row.includes(i)) && (!filtered || i % 4 !== 1));
+          for (const filter of [undefined, most, few]) {
+            const allowed = filter && Uint32Array.from(new Set(filter.filter((i) => i < items))).sort();
+            const got = model.recommendItems(u, { n, excludeSeen, filterItems: filter });
+            expect(got).toEqual(plain(model, u, n, excludeSeen, allowed));
+            const want = reference(model, x, n, (i) => !(excludeSeen && row.includes(i)) && (!allowed || allowed.includes(i)));
             expect(got.items).toEqual(want.map((w) => w[0]));
             got.scores.forEach((s, k) => expect(Math.abs(s - want[k][1])).toBeLessThan(1e-5 * (1 + Math.abs(want[k][1]))));
           }

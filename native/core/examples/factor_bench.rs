@@ -216,7 +216,7 @@ fn single_user_latency(threads: usize) {
     let items: Vec<f32> = (0..n_items * f).map(|_| next()).collect();
     let users: Vec<f32> = (0..1000 * f).map(|_| next()).collect();
     let q = quantize_items(&items, f).unwrap();
-    let q = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, n_items).unwrap();
+    let q = QuantizedItemsRef::new(q.parts(), f, n_items).unwrap();
     let mut times = Vec::new();
     for round in 0..2000u32 {
         let t = Instant::now();

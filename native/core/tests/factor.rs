@@ -5,7 +5,7 @@
 use rusket_core::error::Code;
 use rusket_core::factor::{
     als_fit, als_user_vector, bpr_fit, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
-    QuantizedItemsRef,
+    QuantizedItemsParts, QuantizedItemsRef,
 };
 use rusket_core::linalg::gemm::multiply_rows;
 
@@ -262,7 +262,7 @@ fn top_k_equals_a_brute_force_sort() {
         }
     }
     let seen = Csr::from_coo(&r, &c, &vec![1.0; r.len()], n_users, n_items).unwrap();
-    let allowed: Vec<bool> = (0..n_items).map(|i| i % 3 != 0).collect();
+    let allowed: Vec<u32> = (0..n_items as u32).filter(|i| i % 3 != 0).collect();
     // Many users (packed products), a few (row by row, items split over threads).
     let many: Vec<u32> = (0..n_users as u32).rev().collect();
     for users in [&many[..], &[5, 0, 149][..]] {
@@ -274,7 +274,7 @@ fn top_k_equals_a_brute_force_sort() {
             for (k, &u) in users.iter().enumerate() {
                 let keep = |i: usize| {
                     exclude.is_none_or(|ex| ex.as_ref().row_indices(u as usize).binary_search(&(i as u32)).is_err())
-                        && allow.is_none_or(|a| a[i])
+                        && allow.is_none_or(|a| a.contains(&(i as u32)))
                 };
                 let want = brute_top(&user, &item, f, u as usize, n, keep);
                 let got: Vec<u32> = ids[k * n..(k + 1) * n].to_vec();
@@ -301,7 +301,7 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
         assert_eq!(sorted, (0..n_items as u32).collect::<Vec<_>>());
     }
     // Width = allowed items (4); user 0 has seen 2 of them: padded.
-    let allowed: Vec<bool> = (0..n_items).map(|i| i < 4).collect();
+    let allowed = [0, 1, 2, 3];
     let seen = Csr::from_coo(&[0, 0], &[1, 2], &[1.0, 1.0], 2, n_items).unwrap();
     let (ids, scores) = top_k(&user, &item, f, &[0, 1], 50, Some(&rows_of(&seen, &[0, 1])), Some(&allowed), None, 1).unwrap();
     assert_eq!(ids.len(), 8);
@@ -317,13 +317,13 @@ fn top_k_beyond_the_catalogue_returns_the_catalogue() {
 
 /// One user's top-n the straightforward way: every item scored by the scan's kernel in one
 /// call, the eligible ones sorted (higher first, ties to the lower item), padded to the width.
-fn reference_top(x: &[f32], item: &[f32], n: usize, seen: &[u32], allowed: Option<&[bool]>) -> (Vec<u32>, Vec<f32>) {
+fn reference_top(x: &[f32], item: &[f32], n: usize, seen: &[u32], allowed: Option<&[u32]>) -> (Vec<u32>, Vec<f32>) {
     let n_items = item.len() / x.len();
     let mut scores = vec![0f32; n_items];
     multiply_rows(x, item, 0..n_items, &mut scores);
-    let width = n.min(allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count()));
+    let width = n.min(allowed.map_or(n_items, |a| a.len()));
     let mut all: Vec<(u32, f32)> = (0..n_items)
-        .filter(|&i| allowed.is_none_or(|a| a[i]) && !seen.contains(&(i as u32)) && scores[i] > f32::NEG_INFINITY)
+        .filter(|&i| allowed.is_none_or(|a| a.contains(&(i as u32))) && !seen.contains(&(i as u32)) && scores[i] > f32::NEG_INFINITY)
         .map(|i| (i as u32, scores[i]))
         .collect();
     all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -363,12 +363,15 @@ fn one_user_top_k_from_quantized_items_is_exactly_the_reference() {
         user[2 * f..3 * f].iter_mut().for_each(|v| *v *= 1e-3);
         user[3 * f..4 * f].iter_mut().for_each(|v| *v = -v.abs()); // mostly negative scores
         let q = quantize_items(&item, f).unwrap();
-        let quantized = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, n_items).unwrap();
-        let allowed: Vec<bool> = (0..n_items).map(|i| i % 4 != 1).collect();
+        let quantized = QuantizedItemsRef::new(q.parts(), f, n_items).unwrap();
+        // Most items, and few (scored one by one): the near ties among them.
+        let most: Vec<u32> = (0..n_items as u32).filter(|i| i % 4 != 1).collect();
+        let few: Vec<u32> = (0..n_items as u32).filter(|i| (20..140).contains(i) && i % 6 == 2 || i % 997 == 5).collect();
+        assert_eq!(few.len() * 64 <= n_items, n_items >= 2000);
         for u in 0..n_users as u32 {
             let seen: Vec<u32> = (0..n_items as u32).filter(|_| rng.below(10) == 0).collect();
             for n in [1, 10, 37] {
-                for allow in [None, Some(&allowed[..])] {
+                for allow in [None, Some(&most[..]), Some(&few[..])] {
                     let want = reference_top(&user[u as usize * f..][..f], &item, n, &seen, allow);
                     for q in [None, Some(quantized)] {
                         let (items, scores) = top_k(&user, &item, f, &[u], n, Some(&[&seen[..]]), allow, q, 1).unwrap();
@@ -468,10 +471,17 @@ fn bad_inputs_are_reported_with_their_codes() {
         assert_eq!(top_k(&user, &item, 2, &[1], 3, Some(&[bad]), None, None, 1).unwrap_err().code, Code::InvalidFormat);
     }
     assert_eq!(top_k(&user, &item, 2, &[0], 3, Some(&[]), None, None, 1).unwrap_err().code, Code::InvalidArgument);
+    // and the allowed items: sorted, no duplicates, in range.
+    assert!(top_k(&user, &item, 2, &[0], 3, None, Some(&[0, 3]), None, 1).is_ok());
+    for bad in [&[3, 1][..], &[1, 1], &[4]] {
+        assert_eq!(top_k(&user, &item, 2, &[0], 3, None, Some(bad), None, 1).unwrap_err().code, Code::InvalidFormat);
+    }
     let q = quantize_items(&item[..6], 2).unwrap();
-    let three = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 3).unwrap();
+    let three = QuantizedItemsRef::new(q.parts(), 2, 3).unwrap();
     assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(three), 1).unwrap_err().code, Code::InvalidArgument);
-    assert_eq!(QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, 2, 4).unwrap_err().code, Code::InvalidArgument);
+    assert_eq!(QuantizedItemsRef::new(q.parts(), 2, 4).unwrap_err().code, Code::InvalidArgument);
+    let short = QuantizedItemsParts { coarse: &q.coarse[1..], ..q.parts() };
+    assert_eq!(QuantizedItemsRef::new(short, 2, 3).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

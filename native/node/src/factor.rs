@@ -3,6 +3,7 @@
 //! and the out-of-core matrix built on disk.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
 use rusket_core::factor::disk::{self, MappedCsr};
-use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsRef};
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsParts, QuantizedItemsRef};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
@@ -209,8 +210,16 @@ fn exclusions(args: &[Val], i: usize, users: &[u32], n_users: usize, n_items: us
     if v.is_missing() { Ok(None) } else { listed_rows(v, users, n_users, n_items).map(Some) }
 }
 
-fn allowed_mask(v: Val) -> JsResult<Option<Vec<bool>>> {
-    Ok(v.opt_slice::<u8>()?.map(|m| m.iter().map(|&x| x != 0).collect()))
+/// Items in any order, with repeats, as the core takes them: sorted, once each (copied only
+/// when they are not already; the core checks the range).
+fn sorted_items(items: &'static [u32]) -> Cow<'static, [u32]> {
+    if items.windows(2).all(|w| w[0] < w[1]) {
+        return Cow::Borrowed(items);
+    }
+    let mut sorted = items.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Cow::Owned(sorted)
 }
 
 fn top_k(args: &[Val]) -> JsResult<Job> {
@@ -219,13 +228,21 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
     let users: &[u32] = arg(args, 3)?.slice()?;
     let n = arg(args, 4)?.u32()? as usize;
     let exclude = exclusions(args, 5, users, n_users, n_items)?;
-    let allowed = allowed_mask(arg(args, 6)?)?;
+    let allowed = arg(args, 6)?.opt_slice::<u32>()?.map(sorted_items);
     let threads = arg(args, 7)?.usize_or(0)?;
     // Optional: the item factors quantised by `quantizeItems`.
     let quantized = match args.get(8).filter(|v| !v.is_missing()) {
         Some(q) => {
-            let (codes, scales, order, norms) = (q.get("codes")?.slice()?, q.get("scales")?.slice()?, q.get("order")?.slice()?, q.get("norms")?.slice()?);
-            Some(QuantizedItemsRef::new(codes, scales, order, norms, k, n_items)?)
+            let parts = QuantizedItemsParts {
+                coarse: q.get("coarse")?.slice()?,
+                coarse_scales: q.get("coarseScales")?.slice()?,
+                coarse_errors: q.get("coarseErrors")?.slice()?,
+                codes: q.get("codes")?.slice()?,
+                scales: q.get("scales")?.slice()?,
+                order: q.get("order")?.slice()?,
+                norms: q.get("norms")?.slice()?,
+            };
+            Some(QuantizedItemsRef::new(parts, k, n_items)?)
         }
         None => None,
     };
@@ -236,12 +253,15 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
 }
 
 /// The item factors prepared for `topK` (quantised, by decreasing norm):
-/// `{ codes, scales, order, norms }`.
+/// `{ coarse, coarseScales, coarseErrors, codes, scales, order, norms }`.
 fn quantize_items(args: &[Val]) -> JsResult<Job> {
     let (_, item, k) = factors(args)?;
     Ok(Box::new(move || {
         let q = factor::quantize_items(item, k)?;
-        Ok(obj! { "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms })
+        Ok(obj! {
+            "coarse": q.coarse, "coarseScales": q.coarse_scales, "coarseErrors": q.coarse_errors,
+            "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms,
+        })
     }))
 }
 

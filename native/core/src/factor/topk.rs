@@ -7,12 +7,16 @@
 //! O(users × n), never users × items. Ranking: higher score first, ties to the lower item.
 //!
 //! One user against many items is bound by memory bandwidth: the scan reads every item's
-//! factors once. Given the item factors quantised to 8 bits ([`QuantizedItems`]), it reads a
-//! quarter of the bytes instead and certifies the result: each item gets an interval that
-//! holds its exact score, and only the items whose interval reaches the `n`-th best lower
-//! bound are scored exactly. The quantised rows are stored by decreasing norm, so the scan
-//! stops as soon as no remaining item can reach that bound (items without interactions, whose
-//! factors are zero, are never read). The result is the one the plain scan returns, to the bit.
+//! factors once. Given the item factors quantised ([`QuantizedItems`]), it reads an eighth of
+//! the bytes instead and certifies the result: each item gets an interval from its 4-bit codes
+//! that holds its exact score; the few whose interval reaches the `n`-th best lower bound get a
+//! narrower one from their 8-bit codes, and only those still in the running then are scored
+//! exactly. The quantised rows are stored by decreasing norm, so the scan stops as soon as no
+//! remaining item can reach that bound (items without interactions, whose factors are zero, are
+//! never read). The result is the one the plain scan returns, to the bit. It runs on the
+//! calling thread, allocating nothing but a few small vectors: a second thread only pays while
+//! the other core is idle, and when another process keeps both busy it waits for one (bench,
+//! 100k × 64: p99 7 ms on two threads, 0.9 ms on one).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -21,7 +25,10 @@ use std::ops::Range;
 use super::{factor_rows, CsrRef};
 use crate::error::{Code, Error, Result};
 use crate::linalg::gemm::{self, PackedRows, MR, NR};
-use crate::linalg::quantized::{code_stride, norm_bound, quantize_row, score_bounds, QuantizedRows, Query};
+use crate::linalg::quantized::{
+    code_stride, coarse_block_bytes, coarse_bounds, norm_bound, quantize_row, quantize_row_coarse, score_bounds_at, zero_coarse_block, CoarseRows,
+    QuantizedRows, Query, COARSE_ROWS,
+};
 use crate::linalg::row_norms;
 use crate::par;
 
@@ -43,6 +50,9 @@ const OFFER_CHUNK: usize = 32;
 const BOUND_BLOCK: usize = 512;
 /// The quantised scan is used when at least this many items compete for each place.
 const QUANTIZED_MIN_ITEMS_PER_PLACE: usize = 64;
+/// One user's allowed items are scored one by one, without a scan, when they are at most this
+/// fraction of the catalogue (each reads four rows of factors, a scan 32 bytes per item).
+const SHORT_LIST_FRACTION: usize = 64;
 
 /// Items per block for `dim` factors: a multiple of the tile width [`NR`].
 fn block_items(dim: usize) -> usize {
@@ -50,14 +60,15 @@ fn block_items(dim: usize) -> usize {
 }
 
 /// Top-`n` items for each of `users`: scores `x_u·y_i`, without the items `exclude[k]` for
-/// `users[k]` (if given: one sorted list per listed user) and keeping only items with
-/// `allowed[i]` (if given). Returns `(items, scores)`, row-major users × `n'` with
-/// `n' = min(n, number of allowed items)`, best first; a user with fewer candidates is padded
-/// with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item ranges when there
-/// are fewer blocks than threads and enough items).
+/// `users[k]` (if given: one sorted list per listed user) and keeping only the items in
+/// `allowed` (if given: sorted, without duplicates). Returns `(items, scores)`, row-major
+/// users × `n'` with `n' = min(n, number of allowed items)`, best first; a user with fewer
+/// candidates is padded with `u32::MAX` / `-inf`. Parallel over blocks of users (and over item
+/// ranges when there are fewer blocks than threads and enough items).
 ///
 /// `quantized`, the item factors prepared by [`quantize_items`], lets a single user's scan
-/// read 8-bit codes instead of the factors; the result is the same.
+/// read 4- and 8-bit codes instead of the factors; the result is the same. A single user with
+/// a short `allowed` list gets those items scored, nothing else.
 ///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
@@ -68,7 +79,7 @@ pub fn top_k(
     users: &[u32],
     n: usize,
     exclude: Option<&[&[u32]]>,
-    allowed: Option<&[bool]>,
+    allowed: Option<&[u32]>,
     quantized: Option<QuantizedItemsRef>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
@@ -80,8 +91,8 @@ pub fn top_k(
     if let Some(ex) = exclude {
         check_exclusions(ex, users.len(), n_items)?;
     }
-    if let Some(a) = allowed.filter(|a| a.len() != n_items) {
-        return Err(Error::invalid(format!("allowed has {} entries for {n_items} items", a.len())));
+    if allowed.is_some_and(|a| !is_item_list(a, n_items)) {
+        return Err(Error::new(Code::InvalidFormat, format!("the allowed items must be sorted, without duplicates and below {n_items}")));
     }
     if let Some(q) = quantized.filter(|q| q.rows.rows() != n_items || q.rows.dim() != factors) {
         return Err(Error::invalid(format!(
@@ -90,24 +101,28 @@ pub fn top_k(
             q.rows.dim()
         )));
     }
-    let available = allowed.map_or(n_items, |a| a.iter().filter(|&&ok| ok).count());
-    let width = n.min(available);
+    let width = n.min(allowed.map_or(n_items, |a| a.len()));
     let mut out_items = vec![u32::MAX; users.len() * width];
     let mut out_scores = vec![f32::NEG_INFINITY; users.len() * width];
     if width == 0 {
         return Ok((out_items, out_scores));
     }
 
-    let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
-    let scorer = Scorer { user_factors, item_factors, factors, users, packed: packed.as_ref(), exclude, allowed, width };
-    if let (1, Some(q)) = (users.len(), quantized) {
-        if width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items {
-            if let Some(best) = scorer.certified_best(&q, par::num_threads(threads)) {
-                write_rows([best], width, &mut out_items, &mut out_scores);
-                return Ok((out_items, out_scores));
-            }
+    let mut scorer = Scorer { user_factors, item_factors, factors, users, packed: None, exclude, allowed, allowed_mask: None, width };
+    if users.len() == 1 {
+        if let Some(best) = scorer.one_user(quantized) {
+            write_rows([best], width, &mut out_items, &mut out_scores);
+            return Ok((out_items, out_scores));
         }
     }
+    // The scan over every item: the allowed items as a mask.
+    let mask = allowed.map(|a| {
+        let mut mask = vec![false; n_items];
+        a.iter().for_each(|&i| mask[i as usize] = true);
+        mask
+    });
+    let packed = (users.len() >= PACK_MIN_USERS).then(|| PackedRows::<NR>::pack(factors, item_factors.chunks_exact(factors)));
+    (scorer.allowed_mask, scorer.packed) = (mask.as_deref(), packed.as_ref());
     let blocks: Vec<Range<usize>> = (0..users.len()).step_by(USERS_PER_TASK).map(|s| s..users.len().min(s + USERS_PER_TASK)).collect();
     let threads = par::num_threads(threads);
     // Too few user blocks to keep every thread busy: split the items as well, if they are many.
@@ -136,13 +151,20 @@ pub fn top_k(
     Ok((out_items, out_scores))
 }
 
-/// The item factors prepared for one user's scan in [`top_k`]: rows quantised to 8 bits
-/// ([`QuantizedRows`]), stored in order of decreasing Euclidean norm.
+/// The item factors prepared for one user's scan in [`top_k`]: rows quantised to 4 bits
+/// ([`CoarseRows`]) and to 8 bits ([`QuantizedRows`]), stored in order of decreasing Euclidean
+/// norm.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuantizedItems {
-    /// Codes of the rows in `order`, `code_stride(factors)` per row.
+    /// 4-bit codes of the rows in `order`, in blocks of eight rows ([`CoarseRows`]).
+    pub coarse: Vec<u8>,
+    /// Scale of each row's 4-bit codes, in `order`.
+    pub coarse_scales: Vec<f32>,
+    /// Bound of the norm of each row's 4-bit rounding, in `order`.
+    pub coarse_errors: Vec<f32>,
+    /// 8-bit codes of the rows in `order`, `code_stride(factors)` per row.
     pub codes: Vec<i8>,
-    /// Scale of each row in `order`.
+    /// Scale of each row's 8-bit codes, in `order`.
     pub scales: Vec<f32>,
     /// The items by decreasing norm (ties: lower item first).
     pub order: Vec<u32>,
@@ -153,24 +175,53 @@ pub struct QuantizedItems {
 /// [`QuantizedItems`] borrowed, with its shape checked.
 #[derive(Clone, Copy, Debug)]
 pub struct QuantizedItemsRef<'a> {
+    coarse: CoarseRows<'a>,
     rows: QuantizedRows<'a>,
     order: &'a [u32],
     norms: &'a [f32],
 }
 
 impl<'a> QuantizedItemsRef<'a> {
-    /// Checks that the arrays describe `n_items` rows of `factors` entries (their lengths only:
-    /// an item id out of range in `order` is caught when read).
-    pub fn new(codes: &'a [i8], scales: &'a [f32], order: &'a [u32], norms: &'a [f32], factors: usize, n_items: usize) -> Result<Self> {
-        let rows = QuantizedRows::new(codes, scales, factors, n_items)?;
-        if order.len() != n_items || norms.len() != n_items {
+    /// Checks that the arrays of `q` describe `n_items` rows of `factors` entries (their
+    /// lengths only: an item id out of range in `order` is caught when read).
+    pub fn new(q: QuantizedItemsParts<'a>, factors: usize, n_items: usize) -> Result<Self> {
+        let coarse = CoarseRows::new(q.coarse, q.coarse_scales, q.coarse_errors, factors, n_items)?;
+        let rows = QuantizedRows::new(q.codes, q.scales, factors, n_items)?;
+        if q.order.len() != n_items || q.norms.len() != n_items {
             return Err(Error::invalid(format!(
                 "quantised items: {} ids and {} norms for {n_items} items",
-                order.len(),
-                norms.len()
+                q.order.len(),
+                q.norms.len()
             )));
         }
-        Ok(QuantizedItemsRef { rows, order, norms })
+        Ok(QuantizedItemsRef { coarse, rows, order: q.order, norms: q.norms })
+    }
+}
+
+/// The arrays of a [`QuantizedItems`], borrowed from wherever they are kept.
+#[derive(Clone, Copy)]
+pub struct QuantizedItemsParts<'a> {
+    pub coarse: &'a [u8],
+    pub coarse_scales: &'a [f32],
+    pub coarse_errors: &'a [f32],
+    pub codes: &'a [i8],
+    pub scales: &'a [f32],
+    pub order: &'a [u32],
+    pub norms: &'a [f32],
+}
+
+impl QuantizedItems {
+    /// Its arrays, borrowed.
+    pub fn parts(&self) -> QuantizedItemsParts<'_> {
+        QuantizedItemsParts {
+            coarse: &self.coarse,
+            coarse_scales: &self.coarse_scales,
+            coarse_errors: &self.coarse_errors,
+            codes: &self.codes,
+            scales: &self.scales,
+            order: &self.order,
+            norms: &self.norms,
+        }
     }
 }
 
@@ -183,13 +234,21 @@ pub fn quantize_items(item_factors: &[f32], factors: usize) -> Result<QuantizedI
     let mut position = vec![0usize; n_items];
     order.iter().enumerate().for_each(|(p, &i)| position[i as usize] = p);
     // Rows read in item order (a stream), each row's codes written to its place in `order`.
-    let stride = code_stride(factors);
+    let (stride, bytes) = (code_stride(factors), coarse_block_bytes(factors));
     let (mut codes, mut scales) = (vec![0i8; n_items * stride], vec![0f32; n_items]);
+    let mut coarse = zero_coarse_block(factors).repeat(n_items.div_ceil(COARSE_ROWS));
+    let (mut coarse_scales, mut coarse_errors) = (vec![0f32; n_items], vec![0f32; n_items]);
     for (row, &p) in item_factors.chunks_exact(factors).zip(&position) {
         scales[p] = quantize_row(row, &mut codes[p * stride..][..stride]);
+        (coarse_scales[p], coarse_errors[p]) = quantize_row_coarse(row, &mut coarse[p / COARSE_ROWS * bytes..][..bytes], p % COARSE_ROWS);
     }
     let norms = order.iter().map(|&i| norms[i as usize]).collect();
-    Ok(QuantizedItems { codes, scales, order, norms })
+    Ok(QuantizedItems { coarse, coarse_scales, coarse_errors, codes, scales, order, norms })
+}
+
+/// Whether `items` is strictly increasing and below `n_items`.
+fn is_item_list(items: &[u32], n_items: usize) -> bool {
+    items.windows(2).all(|w| w[0] < w[1]) && items.last().is_none_or(|&i| (i as usize) < n_items)
 }
 
 /// Checks the exclusion lists: one per listed user, each strictly increasing and below
@@ -200,7 +259,7 @@ fn check_exclusions(exclude: &[&[u32]], users: usize, n_items: usize) -> Result<
         return Err(Error::invalid(format!("{} exclusion lists for {users} users", exclude.len())));
     }
     for (k, row) in exclude.iter().enumerate() {
-        if row.windows(2).any(|w| w[0] >= w[1]) || row.last().is_some_and(|&i| i as usize >= n_items) {
+        if !is_item_list(row, n_items) {
             return Err(Error::new(
                 Code::InvalidFormat,
                 format!("the excluded items of user {k} must be sorted, without duplicates and below {n_items}"),
@@ -227,7 +286,9 @@ struct Scorer<'a> {
     users: &'a [u32],
     packed: Option<&'a PackedRows<NR>>,
     exclude: Option<&'a [&'a [u32]]>,
-    allowed: Option<&'a [bool]>,
+    /// The allowed items, sorted; as a mask for the scans over every item.
+    allowed: Option<&'a [u32]>,
+    allowed_mask: Option<&'a [bool]>,
     width: usize,
 }
 
@@ -269,42 +330,47 @@ impl Scorer<'_> {
                         row[i as usize - cols.start] = f32::NEG_INFINITY;
                         cursors[k] += 1;
                     }
-                    heaps[k].offer(row, cols.start, self.allowed);
+                    heaps[k].offer(row, cols.start, self.allowed_mask);
                 }
             }
         }
         heaps
     }
 
-    /// The only listed user's heap from the quantised items: every item whose interval
-    /// reaches the `width`-th best lower bound is kept and then scored exactly, with the same
-    /// kernel on the same aligned rows as [`Scorer::best`], so scores and order are the plain
-    /// scan's. `None` when the user's factors cannot be quantised or too many items stay in
-    /// doubt (the caller then runs the plain scan).
-    fn certified_best(&self, quantized: &QuantizedItemsRef, threads: usize) -> Option<TopN> {
-        let x = self.user_row(self.users[0]);
-        let query = Query::new(x)?;
-        let n_items = quantized.order.len();
-        let n_blocks = n_items.div_ceil(BOUND_BLOCK);
-        // With MBs of codes to read and a second core, two scans take alternate blocks (both
-        // start at the largest norms); each keeps its own bar, never above the common one.
-        let parts = if threads >= 2 && n_items * code_stride(self.factors) >= SPLIT_MIN_BYTES { 2 } else { 1 };
-        let scan = |part: usize| self.bound_scan(&query, quantized, (part..n_blocks).step_by(parts));
-        let mut found = if parts == 1 { vec![scan(0)] } else { par::map_dynamic(parts, parts, |p, _| scan(p)) };
-        let (mut bounds, mut candidates) = found.remove(0)?;
-        for other in found {
-            let (b, c) = other?;
-            b.into_sorted().into_iter().for_each(|(l, i)| bounds.push(l, i));
-            candidates.extend(c);
+    /// The only listed user's heap without the plain scan: from their allowed items when they
+    /// are few, else from the quantised items (if given and the items are many). `None`: the
+    /// plain scan decides.
+    fn one_user(&self, quantized: Option<QuantizedItemsRef>) -> Option<TopN> {
+        let n_items = self.item_factors.len() / self.factors;
+        if let Some(list) = self.allowed.filter(|a| a.len() * SHORT_LIST_FRACTION <= n_items) {
+            let seen = self.excluded(0);
+            return Some(self.exact_best(list.iter().copied().filter(|i| seen.binary_search(i).is_err())));
         }
+        quantized.filter(|_| self.width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items).and_then(|q| self.certified_best(&q))
+    }
+
+    /// The only listed user's heap from the quantised items: every item whose interval
+    /// reaches the `width`-th best lower bound is kept and then scored exactly
+    /// ([`Scorer::exact_best`]), so scores and order are the plain scan's. `None` when the
+    /// user's factors cannot be quantised or too many items stay in doubt.
+    fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
+        let query = Query::new(self.user_row(self.users[0]))?;
+        let (bounds, mut candidates) = self.bound_scan(&query, quantized)?;
         let bar = bounds.threshold();
         candidates.retain(|&(_, u)| may_reach(u, bar));
         candidates.sort_unstable_by_key(|&(item, _)| item);
+        Some(self.exact_best(candidates.iter().map(|&(item, _)| item)))
+    }
+
+    /// The best `width` of `items` (increasing ids) for the only listed user, scored with the
+    /// same kernel on the same aligned rows as [`Scorer::best`]: four rows at a time from a
+    /// multiple of 4, as the plain scan's blocks (which start at multiples of NR) see them.
+    fn exact_best(&self, items: impl Iterator<Item = u32>) -> TopN {
+        let x = self.user_row(self.users[0]);
+        let n_items = self.item_factors.len() / self.factors;
         let mut best = TopN::new(self.width);
-        // Rescored four aligned rows at a time, as the plain scan's blocks (which start at
-        // multiples of NR) see them.
         let (mut quad, mut exact) = (usize::MAX, [0f32; 4]);
-        for &(item, _) in &candidates {
+        for item in items {
             let i = item as usize;
             if i & !3 != quad {
                 quad = i & !3;
@@ -313,24 +379,26 @@ impl Scorer<'_> {
             }
             best.consider(exact[i - quad], item);
         }
-        Some(best)
+        best
     }
 
-    /// The certified scan over the given blocks of rows (by decreasing norm): the best `width`
-    /// lower bounds, and every eligible item whose upper bound reached the bar when it was read,
-    /// with that bound. `None` when too many items stay in doubt.
-    fn bound_scan(&self, query: &Query, quantized: &QuantizedItemsRef, blocks: impl Iterator<Item = usize>) -> Option<(TopN, Vec<(u32, f32)>)> {
+    /// The certified scan over the rows by decreasing norm: the best `width` lower bounds, and
+    /// every eligible item whose upper bound reached the bar when it was read, with that bound.
+    /// Each block is bounded from its 4-bit codes; the rows still in the running are bounded
+    /// again from their 8-bit codes (about 1 % of them), whose lower bounds raise the bar.
+    /// `None` when too many items stay in doubt.
+    fn bound_scan(&self, query: &Query, quantized: &QuantizedItemsRef) -> Option<(TopN, Vec<(u32, f32)>)> {
         let n_items = quantized.order.len();
         let seen = self.excluded(0);
-        let eligible = |i: usize| self.allowed.is_none_or(|a| a[i]) && seen.binary_search(&(i as u32)).is_err();
+        let eligible = |i: u32| self.allowed.is_none_or(|a| a.binary_search(&i).is_ok()) && seen.binary_search(&i).is_err();
         // The best `width` lower bounds: the worst of them is the bar an item's upper bound
         // must reach to stay in the running.
         let mut bounds = TopN::new(self.width);
         let mut candidates: Vec<(u32, f32)> = Vec::new();
         let most = (16 * self.width).max(4096);
-        let (mut lower, mut upper) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK]);
-        for block in blocks {
-            let start = block * BOUND_BLOCK;
+        let (mut coarse_lower, mut coarse_upper, mut picked) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK], [0u32; BOUND_BLOCK]);
+        let (mut group, mut lower, mut upper) = ([0u32; OFFER_CHUNK], [0f32; OFFER_CHUNK], [0f32; OFFER_CHUNK]);
+        for start in (0..n_items).step_by(BOUND_BLOCK) {
             let mut bar = bounds.threshold();
             // Rows come by decreasing norm: if this one cannot reach the bar, none after it can.
             if query.cannot_reach(quantized.norms[start], bar) {
@@ -338,18 +406,42 @@ impl Scorer<'_> {
             }
             let rows = start..n_items.min(start + BOUND_BLOCK);
             let len = rows.len();
-            score_bounds(query, &quantized.rows, rows, &mut lower[..len], &mut upper[..len]);
-            for (c, chunk) in upper[..len].chunks(OFFER_CHUNK).enumerate() {
+            coarse_bounds(query, &quantized.coarse, rows, &mut coarse_lower[..len], &mut coarse_upper[..len]);
+            // The rows whose 4-bit interval reaches the bar; their 8-bit rows, read here and
+            // there, are fetched all at once.
+            let mut count = 0;
+            for (c, chunk) in coarse_upper[..len].chunks(OFFER_CHUNK).enumerate() {
                 if !chunk.iter().fold(false, |any, &u| any | may_reach(u, bar)) {
                     continue;
                 }
                 for (k, &u) in chunk.iter().enumerate() {
-                    let j = c * OFFER_CHUNK + k;
-                    let item = quantized.order[start + j];
-                    if may_reach(u, bar) && eligible(item as usize) {
-                        candidates.push((item, u));
-                        if lower[j] > bar {
-                            bounds.push(lower[j], item);
+                    let position = start + c * OFFER_CHUNK + k;
+                    if may_reach(u, bar) {
+                        quantized.rows.prefetch(position);
+                        picked[count] = position as u32;
+                        count += 1;
+                    }
+                }
+            }
+            // Bounded again from their 8-bit codes, a few at a time, each few against the bar
+            // that the ones before them raised; only the rows still in the running then are
+            // looked up (item id, eligibility), which costs a cache miss each.
+            for few in picked[..count].chunks(OFFER_CHUNK) {
+                let mut n = 0;
+                for &p in few.iter().filter(|&&p| may_reach(coarse_upper[p as usize - start], bar)) {
+                    group[n] = p;
+                    n += 1;
+                }
+                score_bounds_at(query, &quantized.rows, &group[..n], &mut lower[..n], &mut upper[..n]);
+                for k in 0..n {
+                    if !may_reach(upper[k], bar) {
+                        continue;
+                    }
+                    let item = quantized.order[group[k] as usize];
+                    if eligible(item) {
+                        candidates.push((item, upper[k]));
+                        if lower[k] > bar {
+                            bounds.push(lower[k], item);
                             bar = bounds.threshold();
                         }
                     }
@@ -551,38 +643,24 @@ mod tests {
 
     /// The quantised scan of user `u` (`None`: it gave up) and the plain scan.
     fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32) -> (Option<Ranked>, Ranked) {
-        scans_on(user, item, f, u, 1)
-    }
-
-    /// The certified scan on `threads` and the plain scan, for user `u`.
-    fn scans_on(user: &[f32], item: &[f32], f: usize, u: u32, threads: usize) -> (Option<Ranked>, Ranked) {
         let q = quantize_items(item, f).unwrap();
-        let q = QuantizedItemsRef::new(&q.codes, &q.scales, &q.order, &q.norms, f, item.len() / f).unwrap();
+        let q = QuantizedItemsRef::new(q.parts(), f, item.len() / f).unwrap();
         let users = [u];
-        let scorer = Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, width: 10 };
+        let scorer =
+            Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, allowed_mask: None, width: 10 };
         let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
-        (scorer.certified_best(&q, threads).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
-    }
-
-    #[test]
-    fn the_two_part_quantized_scan_equals_the_plain_scan() {
-        // 70,000 × 64 codes: over SPLIT_MIN_BYTES, so two scans take alternate blocks.
-        let (f, n_items) = (64, 70_000);
-        assert!(n_items * code_stride(f) >= SPLIT_MIN_BYTES);
-        let (user, item) = (data(6 * f, 5), data(n_items * f, 6));
-        for u in 0..6 {
-            let (two, plain) = scans_on(&user, &item, f, u, 2);
-            assert_eq!(two.expect("decided without the plain scan"), plain, "user {u}");
-        }
+        (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
     }
 
     #[test]
     fn the_quantized_scan_decides_typical_users_itself() {
-        let (f, n_items) = (32, 20_000);
-        let (user, item) = (data(8 * f, 1), data(n_items * f, 2));
-        for u in 0..8 {
-            let (quantized, plain) = both_scans(&user, &item, f, u);
-            assert_eq!(quantized.expect("decided without the plain scan"), plain, "user {u}");
+        // 70,000 × 64 is the size of the latency bench, 20,000 × 32 one 4-bit block per row.
+        for (f, n_items, users) in [(32, 20_000, 8), (64, 70_000, 6)] {
+            let (user, item) = (data(users * f, f as u64), data(n_items * f, 2));
+            for u in 0..users as u32 {
+                let (quantized, plain) = both_scans(&user, &item, f, u);
+                assert_eq!(quantized.expect("decided without the plain scan"), plain, "{f} factors, user {u}");
+            }
         }
     }
 
