@@ -56,8 +56,10 @@ function mining() {
       const src = path.join(sharedData, file);
       for (const r of python("fim_bench.py", [src, "--min-support", String(s), "--algo", "fpgrowth,eclat", "--repeat", "3"], { PYTHONPATH: anchors.PYFIM_DIR }))
         pyfim[r.impl.split(":")[1]] = r;
-      if (!file.endsWith(".csv"))
-        mlx = python("mine_bench.py", [src, "--min-support", String(s), "--min-confidence", "-1", "--repeat", "1"], { PYTHONPATH: anchors.MLXTEND_SRC })[0];
+      // mlxtend's script reads FIMI files: a long CSV is converted once with the anchors' long2dat.py.
+      const dat = file.endsWith(".csv") ? path.join(anchorsBuild, "data", file.replace(/\.csv$/, ".dat")) : src;
+      if (!existsSync(dat)) python("long2dat.py", [src, dat]);
+      mlx = python("mine_bench.py", [dat, "--min-support", String(s), "--min-confidence", "-1", "--repeat", "1"], { PYTHONPATH: anchors.MLXTEND_SRC })[0];
     }
     const best = Math.min(pyfim.fpgrowth?.seconds_mine ?? Infinity, pyfim.eclat?.seconds_mine ?? Infinity);
     const counts = [nodeFp?.itemsets, pyfim.fpgrowth?.n_itemsets, pyfim.eclat?.n_itemsets, mlx?.n_itemsets].filter((x) => x !== undefined);
