@@ -59,7 +59,7 @@ export type Interactions =
 /** A fitted factor model and the training matrix it was fitted on (CSR). */
 export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
 
-/** Item factors rounded to 8 bits per entry, one scale per item, by decreasing norm (`topK` reads them for one user). */
+/** Item factors rounded to 4 and to 8 bits per entry, one scale per item each, by decreasing norm (`topK` reads them for one user). */
 export interface QuantizedItems {
   coarse: Uint8Array; coarseScales: Float32Array; coarseErrors: Float32Array;
   codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array;
@@ -81,8 +81,8 @@ export type IpcColumn =
 export interface NativeTable {
   version(): string;
   panicForTest(): never;
-  /** Rewrites each codes array in place as 0..k-1 in order of first appearance (arrays on their own threads); returns, for each, the row where each code first appears. */
-  denseCodes(...codes: U32[]): U32[];
+  /** Rewrites `codes` in place as 0..k-1 in order of first appearance; returns the row where each first appears. */
+  denseCodes(codes: U32): U32;
   /**
    * Every column of an Arrow IPC file (removed once read) as dense codes (exact values, in label
    * order where `sorted[i]`, else in order of first appearance) with each code's label.

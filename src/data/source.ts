@@ -239,13 +239,14 @@ function arrowSource(t: any): Source {
       const vectors = names.map(column);
       const described = vectors.map(arrowKeyColumn);
       const direct = names.map((_, i) => i).filter((i) => described[i] !== undefined);
-      const keyed = direct.length ? nativeKeys(native("columnKeys", direct.map((i) => described[i]!), direct.map((i) => sorted[i] === true)), direct.map((i) => sorted[i] === true)) : [];
+      const directSorted = direct.map((i) => sorted[i] === true);
+      const keyed = direct.length ? nativeKeys(native("columnKeys", direct.map((i) => described[i]!), directSorted), directSorted) : [];
       return vectors.map((v, i) => {
         if (described[i] !== undefined) return keyed[direct.indexOf(i)];
         if (!(String(v.type).startsWith("Dictionary") && v.data.length === 1)) return encodeValues(v.toArray(), names[i]);
         const d = v.data[0];
         const codes = Uint32Array.from(d.values.subarray(0, d.length));
-        const [first] = native("denseCodes", codes);
+        const first = native("denseCodes", codes);
         return { codes, count: first.length, sorted: false, labels: () => Array.from(first, (r) => plainLabel(d.dictionary.get(d.values[r]))) };
       });
     },

@@ -42,6 +42,11 @@ impl Error {
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(Code::InvalidArgument, message)
     }
+
+    /// A failed file operation on `path`.
+    pub fn io(e: std::io::Error, path: &std::path::Path) -> Self {
+        Error::invalid(format!("{}: {e}", path.display()))
+    }
 }
 
 impl fmt::Display for Error {

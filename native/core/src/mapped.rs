@@ -6,10 +6,6 @@ use std::path::Path;
 
 use crate::error::{Code, Error, Result};
 
-fn io(e: std::io::Error, what: &Path) -> Error {
-    Error::new(Code::InvalidArgument, format!("{}: {e}", what.display()))
-}
-
 #[cfg(target_os = "linux")]
 const MAP_POPULATE: i32 = 0x8000;
 #[cfg(not(target_os = "linux"))]
@@ -35,8 +31,8 @@ impl Mapped {
     /// page: for files read whole right away); otherwise pages come in as they are touched.
     pub fn open(path: &Path, populate: bool) -> Result<Mapped> {
         use std::os::unix::io::AsRawFd;
-        let file = File::open(path).map_err(|e| io(e, path))?;
-        let len = file.metadata().map_err(|e| io(e, path))?.len() as usize;
+        let file = File::open(path).map_err(|e| Error::io(e, path))?;
+        let len = file.metadata().map_err(|e| Error::io(e, path))?.len() as usize;
         if len == 0 {
             return Ok(Mapped { ptr: std::ptr::NonNull::<u64>::dangling().as_ptr() as *mut u8, len: 0 });
         }

@@ -15,16 +15,10 @@ pub const EXPORTS: &[Export] = &[
     Export { name: "arrowIpc", prepare: arrow_ipc_export },
 ];
 
-/// `denseCodes(...codes)`: makes each Uint32Array of codes dense in place (the columns on
-/// their own threads); returns each one's first rows.
+/// `denseCodes(codes)`: makes a Uint32Array of codes dense in place; returns the first rows.
 fn dense_codes(args: &[Val]) -> JsResult<Job> {
-    let columns = args.iter().map(|a| a.slice_mut::<u32>().map(std::sync::Mutex::new)).collect::<JsResult<Vec<_>>>()?;
-    Ok(Box::new(move || {
-        let first_rows = rusket_core::par::map_dynamic(columns.len(), 0, |c, _| {
-            keys::dense_in_place(&mut columns[c].lock().unwrap_or_else(|e| e.into_inner()))
-        });
-        Ok(Out::List(first_rows.into_iter().map(Out::U32).collect()))
-    }))
+    let codes = arg(args, 0)?.slice_mut::<u32>()?;
+    Ok(Box::new(move || Ok(Out::U32(keys::dense_in_place(codes)))))
 }
 
 /// The columns' dense codes (exact values; in label order where `sorted[i]`, else in order of

@@ -1,5 +1,6 @@
-//! Reads the columns of an Arrow IPC file (what nodejs-polars' `writeIPC` produces) or stream
-//! in place: each column's buffers, batch after batch, borrowed from the bytes, not copied.
+//! Reads the columns of an Arrow IPC file (what nodejs-polars' `writeIPC` produces) in place:
+//! each column's buffers, batch after batch, borrowed from the bytes, not copied. (Tests also
+//! read the writer's IPC streams back with the same message decoding.)
 //!
 //! A file is `ARROW1`, two padding bytes, the schema and record-batch messages, then the footer
 //! (a FlatBuffer `Footer`: the schema and one `Block` per record batch), its `i32` length and
@@ -59,10 +60,32 @@ impl IpcColumn<'_> {
     pub fn rows(&self) -> usize {
         self.chunks.iter().map(|c| c.rows).sum()
     }
+
+    /// Each chunk has the buffers its layout needs, long enough for its rows (the values' own
+    /// ranges are checked as they are read).
+    pub fn check(&self) -> Result<()> {
+        for c in &self.chunks {
+            let needed = match self.layout {
+                Layout::Fixed { .. } | Layout::Views => 1,
+                Layout::Offsets { .. } => 2,
+            };
+            if c.buffers.len() < needed {
+                return Err(corrupt(&format!("column \"{}\" has too few buffers", self.name)));
+            }
+            let ok = match self.layout {
+                Layout::Fixed { width, .. } => c.buffers[0].len() >= c.rows * width,
+                Layout::Offsets { large } => c.buffers[0].len() >= (c.rows + 1) * if large { 8 } else { 4 },
+                Layout::Views => c.buffers[0].len() >= c.rows * 16,
+            };
+            if !ok {
+                return Err(corrupt(&format!("column \"{}\" has buffers shorter than its rows", self.name)));
+            }
+        }
+        Ok(())
+    }
 }
 
 const MAGIC: &[u8] = b"ARROW1";
-
 
 fn layout(field: &Table) -> Result<Layout> {
     let name = field.string(0)?;
@@ -170,8 +193,7 @@ pub fn read_file(file: &[u8]) -> Result<Vec<IpcColumn<'_>>> {
 }
 
 /// Reads every column of an Arrow IPC stream (tests read the writer's streams back with it):
-/// the schema message, then record batches up to
-/// the end-of-stream marker or the end of the bytes.
+/// the schema message, then record batches up to the end-of-stream marker or the end.
 #[cfg(test)]
 pub fn read_stream(stream: &[u8]) -> Result<Vec<IpcColumn<'_>>> {
     let mut columns: Option<Vec<IpcColumn>> = None;
@@ -187,31 +209,6 @@ pub fn read_stream(stream: &[u8]) -> Result<Vec<IpcColumn<'_>>> {
         at = body_at + body.len();
     }
     checked(columns.ok_or_else(|| corrupt("no schema message"))?)
-}
-
-impl IpcColumn<'_> {
-    /// Each chunk has the buffers its layout needs, long enough for its rows (the values' own
-    /// ranges are checked as they are read).
-    pub fn check(&self) -> Result<()> {
-        for c in &self.chunks {
-            let needed = match self.layout {
-                Layout::Fixed { .. } | Layout::Views => 1,
-                Layout::Offsets { .. } => 2,
-            };
-            if c.buffers.len() < needed {
-                return Err(corrupt(&format!("column \"{}\" has too few buffers", self.name)));
-            }
-            let ok = match self.layout {
-                Layout::Fixed { width, .. } => c.buffers[0].len() >= c.rows * width,
-                Layout::Offsets { large } => c.buffers[0].len() >= (c.rows + 1) * if large { 8 } else { 4 },
-                Layout::Views => c.buffers[0].len() >= c.rows * 16,
-            };
-            if !ok {
-                return Err(corrupt(&format!("column \"{}\" has buffers shorter than its rows", self.name)));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Offset `i` of an offsets buffer (`i32`, or `i64` when `large`).

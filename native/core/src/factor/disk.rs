@@ -19,10 +19,6 @@ use crate::mapped::Mapped;
 const COO: &str = "coo.bin";
 const RECORD: usize = 12;
 
-fn io(e: std::io::Error, what: &Path) -> Error {
-    Error::new(Code::InvalidArgument, format!("{}: {e}", what.display()))
-}
-
 /// Appends rows to `dir/coo.bin` (the directory is created if missing): entry `k` says user
 /// `users[k]` interacted with item `items[k]` with strength `values[k]` (1 when absent).
 pub fn append(dir: &Path, users: &[u32], items: &[u32], values: Option<&[f32]>) -> Result<()> {
@@ -32,27 +28,27 @@ pub fn append(dir: &Path, users: &[u32], items: &[u32], values: Option<&[f32]>) 
     if let Some(v) = values.and_then(|v| v.iter().find(|x| !x.is_finite() || **x < 0.0)) {
         return Err(Error::invalid(format!("interaction strengths must be finite and >= 0, found {v}")));
     }
-    std::fs::create_dir_all(dir).map_err(|e| io(e, dir))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e, dir))?;
     let path = dir.join(COO);
-    let file = OpenOptions::new().create(true).append(true).open(&path).map_err(|e| io(e, &path))?;
+    let file = OpenOptions::new().create(true).append(true).open(&path).map_err(|e| Error::io(e, &path))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     for k in 0..users.len() {
         let v = values.map_or(1.0, |v| v[k]);
-        w.write_all(&users[k].to_le_bytes()).and_then(|_| w.write_all(&items[k].to_le_bytes())).and_then(|_| w.write_all(&v.to_le_bytes())).map_err(|e| io(e, &path))?;
+        w.write_all(&users[k].to_le_bytes()).and_then(|_| w.write_all(&items[k].to_le_bytes())).and_then(|_| w.write_all(&v.to_le_bytes())).map_err(|e| Error::io(e, &path))?;
     }
-    w.flush().map_err(|e| io(e, &path))
+    w.flush().map_err(|e| Error::io(e, &path))
 }
 
 /// Calls `f(user, item, value)` for every appended row, reading `coo.bin` sequentially.
 fn scan(dir: &Path, mut f: impl FnMut(u32, u32, f32) -> Result<()>) -> Result<()> {
     let path = dir.join(COO);
-    let file = File::open(&path).map_err(|e| io(e, &path))?;
+    let file = File::open(&path).map_err(|e| Error::io(e, &path))?;
     let mut r = BufReader::with_capacity(1 << 20, file);
     let mut rec = [0u8; RECORD * 4096];
     loop {
         let mut got = 0;
         while got < rec.len() {
-            match r.read(&mut rec[got..]).map_err(|e| io(e, &path))? {
+            match r.read(&mut rec[got..]).map_err(|e| Error::io(e, &path))? {
                 0 => break,
                 n => got += n,
             }
@@ -93,7 +89,7 @@ pub fn build(dir: &Path, n_rows: usize, n_cols: usize, budget_bytes: usize) -> R
 fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap: bool) -> Result<usize> {
     let create = |part: &str| -> Result<BufWriter<File>> {
         let path = dir.join(format!("{name}.{part}"));
-        Ok(BufWriter::with_capacity(1 << 20, File::create(&path).map_err(|e| io(e, &path))?))
+        Ok(BufWriter::with_capacity(1 << 20, File::create(&path).map_err(|e| Error::io(e, &path))?))
     };
     let (mut indices, mut data) = (create("indices")?, create("data")?);
     let written_to = dir.join(format!("{name}.indices"));
@@ -125,7 +121,7 @@ fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap:
                     v += entries[k].2;
                     k += 1;
                 }
-                indices.write_all(&c.to_le_bytes()).and_then(|_| data.write_all(&v.to_le_bytes())).map_err(|e| io(e, &written_to))?;
+                indices.write_all(&c.to_le_bytes()).and_then(|_| data.write_all(&v.to_le_bytes())).map_err(|e| Error::io(e, &written_to))?;
                 written += 1;
             }
             indptr.push(written as f64);
@@ -135,10 +131,10 @@ fn write_orientation(dir: &Path, name: &str, per_row: &[u64], budget: u64, swap:
     let mut ptr = create("indptr")?;
     let path = dir.join(format!("{name}.indptr"));
     for p in &indptr {
-        ptr.write_all(&p.to_le_bytes()).map_err(|e| io(e, &path))?;
+        ptr.write_all(&p.to_le_bytes()).map_err(|e| Error::io(e, &path))?;
     }
     for mut w in [indices, data, ptr] {
-        w.flush().map_err(|e| io(e, &path))?;
+        w.flush().map_err(|e| Error::io(e, &path))?;
     }
     Ok(written as usize)
 }
