@@ -59,11 +59,8 @@ export type Interactions =
 /** A fitted factor model and the training matrix it was fitted on (CSR). */
 export interface Fitted { user: Float32Array; item: Float32Array; loss: F64; indptr: F64; indices: U32; data: Float32Array }
 
-/** Item factors rounded to 4 and to 8 bits per entry, one scale per item each, by decreasing norm (`topK` reads them for one user). */
-export interface QuantizedItems {
-  coarse: Uint8Array; coarseScales: Float32Array; coarseErrors: Float32Array;
-  codes: Int8Array; scales: Float32Array; order: U32; norms: Float32Array;
-}
+/** A native handle: item factors rounded to 4 and to 8 bits per entry, by decreasing norm (`topK` reads them for one user). */
+export type QuantizedItems = { readonly __native: "QuantizedItems" };
 
 /** A column handed to the Arrow IPC writer. */
 export type IpcColumn =

@@ -100,4 +100,19 @@ describe("recommendItems for one user", () => {
     expect(got.scores).toEqual([...r.scores]);
     expect(got.items).toEqual(reference(model, got.factors, 10, (i) => !mine.includes(i)).map((w) => w[0]));
   });
+
+  it("takes the quantised items only as the native handle quantizeItems made", () => {
+    const model = randomModel(7, 12, 3000, 5);
+    const U = model.userFactors, V = model.itemFactors;
+    const handle = native("quantizeItems", U.data, V.data, U.cols);
+    const call = (q: unknown) => native("topK", U.data, V.data, U.cols, Uint32Array.of(3), 10, undefined, undefined, 2, q as any);
+    expect([...call(handle).items]).toEqual(plain(model, 3, 10, false).items);
+    for (const wrong of [{ coarse: new Uint8Array(8) }, new Uint8Array(8), 1, "handle"]) {
+      expect(() => call(wrong)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    }
+    // a handle of the items of another model
+    const other = randomModel(7, 12, 2000, 6);
+    const otherHandle = native("quantizeItems", other.userFactors.data, other.itemFactors.data, 7);
+    expect(() => call(otherHandle)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+  });
 });

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use rusket_core::factor::{als_fit, bpr_fit, quantize_items, top_k, AlsOptions, BprOptions, Csr, Factors, QuantizedItemsRef};
+use rusket_core::factor::{als_fit, bpr_fit, quantize_items, top_k, AlsOptions, BprOptions, Csr, Factors};
 
 struct Args {
     train: String,
@@ -215,12 +215,11 @@ fn single_user_latency(threads: usize) {
     };
     let items: Vec<f32> = (0..n_items * f).map(|_| next()).collect();
     let users: Vec<f32> = (0..1000 * f).map(|_| next()).collect();
-    let q = quantize_items(&items, f).unwrap();
-    let q = QuantizedItemsRef::new(q.parts(), f, n_items).unwrap();
+    let q = std::sync::Arc::new(quantize_items(&items, f).unwrap());
     let mut times = Vec::new();
     for round in 0..2000u32 {
         let t = Instant::now();
-        let (ids, _) = top_k(&users, &items, f, &[round % 1000], 10, None, None, Some(q), threads).unwrap();
+        let (ids, _) = top_k(&users, &items, f, &[round % 1000], 10, None, None, Some(&q), threads).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(ids.len(), 10);
     }

@@ -5,7 +5,6 @@
 use rusket_core::error::Code;
 use rusket_core::factor::{
     als_fit, als_user_vector, bpr_fit, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
-    QuantizedItemsParts, QuantizedItemsRef,
 };
 use rusket_core::linalg::gemm::multiply_rows;
 
@@ -362,8 +361,7 @@ fn one_user_top_k_from_quantized_items_is_exactly_the_reference() {
         user[f..2 * f].fill(0.0); // not quantised: the plain scan
         user[2 * f..3 * f].iter_mut().for_each(|v| *v *= 1e-3);
         user[3 * f..4 * f].iter_mut().for_each(|v| *v = -v.abs()); // mostly negative scores
-        let q = quantize_items(&item, f).unwrap();
-        let quantized = QuantizedItemsRef::new(q.parts(), f, n_items).unwrap();
+        let quantized = std::sync::Arc::new(quantize_items(&item, f).unwrap());
         // Most items, and few (scored one by one): the near ties among them.
         let most: Vec<u32> = (0..n_items as u32).filter(|i| i % 4 != 1).collect();
         let few: Vec<u32> = (0..n_items as u32).filter(|i| (20..140).contains(i) && i % 6 == 2 || i % 997 == 5).collect();
@@ -373,9 +371,10 @@ fn one_user_top_k_from_quantized_items_is_exactly_the_reference() {
             for n in [1, 10, 37] {
                 for allow in [None, Some(&most[..]), Some(&few[..])] {
                     let want = reference_top(&user[u as usize * f..][..f], &item, n, &seen, allow);
-                    for q in [None, Some(quantized)] {
-                        let (items, scores) = top_k(&user, &item, f, &[u], n, Some(&[&seen[..]]), allow, q, 1).unwrap();
-                        let case = format!("{f} factors, {n_items} items, user {u}, n {n}, filter {}, quantised {}", allow.is_some(), q.is_some());
+                    // the plain scan; the quantised one alone, and shared with the helper threads
+                    for (q, threads) in [(None, 1), (Some(&quantized), 1), (Some(&quantized), 2)] {
+                        let (items, scores) = top_k(&user, &item, f, &[u], n, Some(&[&seen[..]]), allow, q, threads).unwrap();
+                        let case = format!("{f} factors, {n_items} items, user {u}, n {n}, filter {}, quantised {}, {threads} threads", allow.is_some(), q.is_some());
                         assert_eq!(items, want.0, "{case}");
                         assert_eq!(bits(&scores), bits(&want.1), "{case}");
                     }
@@ -476,12 +475,11 @@ fn bad_inputs_are_reported_with_their_codes() {
     for bad in [&[3, 1][..], &[1, 1], &[4]] {
         assert_eq!(top_k(&user, &item, 2, &[0], 3, None, Some(bad), None, 1).unwrap_err().code, Code::InvalidFormat);
     }
-    let q = quantize_items(&item[..6], 2).unwrap();
-    let three = QuantizedItemsRef::new(q.parts(), 2, 3).unwrap();
-    assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(three), 1).unwrap_err().code, Code::InvalidArgument);
-    assert_eq!(QuantizedItemsRef::new(q.parts(), 2, 4).unwrap_err().code, Code::InvalidArgument);
-    let short = QuantizedItemsParts { coarse: &q.coarse[1..], ..q.parts() };
-    assert_eq!(QuantizedItemsRef::new(short, 2, 3).unwrap_err().code, Code::InvalidArgument);
+    // quantised items of another shape
+    let three = std::sync::Arc::new(quantize_items(&item[..6], 2).unwrap());
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(&three), 1).unwrap_err().code, Code::InvalidArgument);
+    let wider = std::sync::Arc::new(quantize_items(&item[..4], 4).unwrap());
+    assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(&wider), 1).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
 }

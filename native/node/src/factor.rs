@@ -12,7 +12,7 @@ use crate::export::{Export, Job};
 use crate::js::{JsError, JsResult, Out, Shared, Val};
 use crate::obj;
 use rusket_core::factor::disk::{self, MappedCsr};
-use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItemsParts, QuantizedItemsRef};
+use rusket_core::factor::{self, AlsOptions, BprOptions, Csr, CsrRef, QuantizedItems};
 
 pub const EXPORTS: &[Export] = &[
     Export { name: "alsFit", prepare: als_fit },
@@ -231,38 +231,17 @@ fn top_k(args: &[Val]) -> JsResult<Job> {
     let allowed = arg(args, 6)?.opt_slice::<u32>()?.map(sorted_items);
     let threads = arg(args, 7)?.usize_or(0)?;
     // Optional: the item factors quantised by `quantizeItems`.
-    let quantized = match args.get(8).filter(|v| !v.is_missing()) {
-        Some(q) => {
-            let parts = QuantizedItemsParts {
-                coarse: q.get("coarse")?.slice()?,
-                coarse_scales: q.get("coarseScales")?.slice()?,
-                coarse_errors: q.get("coarseErrors")?.slice()?,
-                codes: q.get("codes")?.slice()?,
-                scales: q.get("scales")?.slice()?,
-                order: q.get("order")?.slice()?,
-                norms: q.get("norms")?.slice()?,
-            };
-            Some(QuantizedItemsRef::new(parts, k, n_items)?)
-        }
-        None => None,
-    };
+    let quantized = args.get(8).filter(|v| !v.is_missing()).map(Val::handle::<QuantizedItems>).transpose()?;
     Ok(Box::new(move || {
-        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_deref(), allowed.as_deref(), quantized, threads)?;
+        let (items, scores) = factor::top_k(user, item, k, users, n, exclude.as_deref(), allowed.as_deref(), quantized.as_ref(), threads)?;
         Ok(obj! { "items": items, "scores": scores })
     }))
 }
 
-/// The item factors prepared for `topK` (quantised, by decreasing norm):
-/// `{ coarse, coarseScales, coarseErrors, codes, scales, order, norms }`.
+/// The item factors prepared for `topK` (quantised, by decreasing norm), as a handle.
 fn quantize_items(args: &[Val]) -> JsResult<Job> {
     let (_, item, k) = factors(args)?;
-    Ok(Box::new(move || {
-        let q = factor::quantize_items(item, k)?;
-        Ok(obj! {
-            "coarse": q.coarse, "coarseScales": q.coarse_scales, "coarseErrors": q.coarse_errors,
-            "codes": q.codes, "scales": q.scales, "order": q.order, "norms": q.norms,
-        })
-    }))
+    Ok(Box::new(move || Ok(Out::Handle(Arc::new(factor::quantize_items(item, k)?)))))
 }
 
 /// Top-n for every user as flat columns (user, item, score, rank), padding dropped.

@@ -21,6 +21,7 @@ pub const T_BOOLEAN: i32 = 2;
 pub const T_NUMBER: i32 = 3;
 pub const T_STRING: i32 = 4;
 pub const T_OBJECT: i32 = 6;
+pub const T_EXTERNAL: i32 = 8;
 
 // napi_typedarray_type
 pub const TA_INT8: i32 = 0;
@@ -58,6 +59,8 @@ extern "C" {
     pub fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
     pub fn napi_get_typedarray_info(env: napi_env, typedarray: napi_value, kind: *mut i32, length: *mut usize, data: *mut *mut c_void, arraybuffer: *mut napi_value, byte_offset: *mut usize) -> napi_status;
     pub fn napi_create_external_arraybuffer(env: napi_env, data: *mut c_void, byte_length: usize, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status;
+    pub fn napi_create_external(env: napi_env, data: *mut c_void, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status;
+    pub fn napi_get_value_external(env: napi_env, value: napi_value, result: *mut *mut c_void) -> napi_status;
     pub fn napi_create_arraybuffer(env: napi_env, byte_length: usize, data: *mut *mut c_void, result: *mut napi_value) -> napi_status;
     pub fn napi_create_typedarray(env: napi_env, kind: i32, length: usize, arraybuffer: napi_value, byte_offset: usize, result: *mut napi_value) -> napi_status;
     pub fn napi_create_error(env: napi_env, code: napi_value, msg: napi_value, result: *mut napi_value) -> napi_status;

@@ -180,6 +180,25 @@ impl Val {
             .collect()
     }
 
+    /// The native value behind a handle made by [`Out::Handle`], if it is a `T`.
+    pub fn handle<T: Any + Send + Sync>(&self) -> JsResult<Arc<T>> {
+        let not = || JsError::invalid(format!("{} must be a handle made by rusket", self.name));
+        if self.kind() != T_EXTERNAL {
+            return Err(not());
+        }
+        let mut data = ptr::null_mut();
+        check(unsafe { napi_get_value_external(self.env, self.raw, &mut data) }, self.name)?;
+        if data.is_null() {
+            return Err(not());
+        }
+        // SAFETY: JS gets externals from this addon only, each over a `Handle` (its tag checked).
+        let handle = unsafe { &*(data as *const Handle) };
+        if handle.tag != HANDLE_TAG {
+            return Err(not());
+        }
+        handle.value.clone().downcast::<T>().map_err(|_| not())
+    }
+
     /// A TypedArray, or `None` when the value is missing.
     pub fn opt_slice<T: Elem>(&self) -> JsResult<Option<&'static [T]>> {
         if self.is_missing() { Ok(None) } else { self.slice().map(Some) }
@@ -201,6 +220,20 @@ pub enum Out {
     Obj(Vec<(&'static str, Out)>),
     /// Memory kept alive by another owner (e.g. a file mapping), handed over without a copy.
     Shared(Shared),
+    /// A native value that JS holds opaquely and hands back ([`Val::handle`]).
+    Handle(Arc<dyn Any + Send + Sync>),
+}
+
+/// What a JS external made by [`Out::Handle`] points to: a tag, then the value.
+struct Handle {
+    tag: u64,
+    value: Arc<dyn Any + Send + Sync>,
+}
+
+const HANDLE_TAG: u64 = 0x7275_736b_6574_4844; // "rusketHD"
+
+unsafe extern "C" fn drop_handle(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    drop(Box::from_raw(data as *mut Handle));
 }
 
 /// A typed array over memory that `owner` keeps alive (e.g. a file mapping): JS holds the
@@ -303,6 +336,13 @@ impl Out {
                 }
             }
             Out::Shared(shared) => out = shared.to_js(env)?,
+            Out::Handle(value) => {
+                let data = Box::into_raw(Box::new(Handle { tag: HANDLE_TAG, value }));
+                if napi_create_external(env, data as *mut c_void, Some(drop_handle), ptr::null_mut(), &mut out) != NAPI_OK {
+                    drop(Box::from_raw(data));
+                    return Err(JsError::invalid("could not create an external"));
+                }
+            }
             Out::Obj(fields) => {
                 check(napi_create_object(env, &mut out), "object")?;
                 for (k, v) in fields {

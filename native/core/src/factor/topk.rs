@@ -13,14 +13,17 @@
 //! narrower one from their 8-bit codes, and only those still in the running then are scored
 //! exactly. The quantised rows are stored by decreasing norm, so the scan stops as soon as no
 //! remaining item can reach that bound (items without interactions, whose factors are zero, are
-//! never read). The result is the one the plain scan returns, to the bit. It runs on the
-//! calling thread, allocating nothing but a few small vectors: a second thread only pays while
-//! the other core is idle, and when another process keeps both busy it waits for one (bench,
-//! 100k × 64: p99 7 ms on two threads, 0.9 ms on one).
+//! never read). The result is the one the plain scan returns, to the bit. The scan is cut into
+//! parts that the calling thread shares with the idle cores' standing helpers
+//! ([`par::share`]): the parts share the bar through an atomic, and a busy machine never keeps
+//! the caller waiting for a helper (a thread started per call did: p99 7 ms when another
+//! process kept the other core busy).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::ops::Range;
+use std::sync::atomic::{self, AtomicBool, AtomicU32};
+use std::sync::{Arc, Mutex};
 
 use super::{factor_rows, CsrRef};
 use crate::error::{Code, Error, Result};
@@ -48,6 +51,8 @@ const OFFER_CHUNK: usize = 32;
 
 /// Items per block of the quantised scan: their bounds stay in the L1 cache.
 const BOUND_BLOCK: usize = 512;
+/// Items per part of the quantised scan shared between threads: some 20 µs of work.
+const BOUND_PART: usize = 16 * BOUND_BLOCK;
 /// The quantised scan is used when at least this many items compete for each place.
 const QUANTIZED_MIN_ITEMS_PER_PLACE: usize = 64;
 /// One user's allowed items are scored one by one, without a scan, when they are at most this
@@ -67,8 +72,8 @@ fn block_items(dim: usize) -> usize {
 /// ranges when there are fewer blocks than threads and enough items).
 ///
 /// `quantized`, the item factors prepared by [`quantize_items`], lets a single user's scan
-/// read 4- and 8-bit codes instead of the factors; the result is the same. A single user with
-/// a short `allowed` list gets those items scored, nothing else.
+/// read 4- and 8-bit codes instead of the factors, with the idle cores' help; the result is
+/// the same. A single user with a short `allowed` list gets those items scored, nothing else.
 ///
 /// Recommending users for an item is the same call with the roles swapped.
 #[allow(clippy::too_many_arguments)]
@@ -80,7 +85,7 @@ pub fn top_k(
     n: usize,
     exclude: Option<&[&[u32]]>,
     allowed: Option<&[u32]>,
-    quantized: Option<QuantizedItemsRef>,
+    quantized: Option<&Arc<QuantizedItems>>,
     threads: usize,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
     let n_users = factor_rows(user_factors, factors, "user_factors")?;
@@ -94,12 +99,8 @@ pub fn top_k(
     if allowed.is_some_and(|a| !is_item_list(a, n_items)) {
         return Err(Error::new(Code::InvalidFormat, format!("the allowed items must be sorted, without duplicates and below {n_items}")));
     }
-    if let Some(q) = quantized.filter(|q| q.rows.rows() != n_items || q.rows.dim() != factors) {
-        return Err(Error::invalid(format!(
-            "the quantised items are {} × {}, the model's {n_items} × {factors}",
-            q.rows.rows(),
-            q.rows.dim()
-        )));
+    if let Some(q) = quantized.filter(|q| q.order.len() != n_items || q.dim != factors) {
+        return Err(Error::invalid(format!("the quantised items are {} × {}, the model's {n_items} × {factors}", q.order.len(), q.dim)));
     }
     let width = n.min(allowed.map_or(n_items, |a| a.len()));
     let mut out_items = vec![u32::MAX; users.len() * width];
@@ -110,7 +111,7 @@ pub fn top_k(
 
     let mut scorer = Scorer { user_factors, item_factors, factors, users, packed: None, exclude, allowed, allowed_mask: None, width };
     if users.len() == 1 {
-        if let Some(best) = scorer.one_user(quantized) {
+        if let Some(best) = scorer.one_user(quantized, threads) {
             write_rows([best], width, &mut out_items, &mut out_scores);
             return Ok((out_items, out_scores));
         }
@@ -153,75 +154,38 @@ pub fn top_k(
 
 /// The item factors prepared for one user's scan in [`top_k`]: rows quantised to 4 bits
 /// ([`CoarseRows`]) and to 8 bits ([`QuantizedRows`]), stored in order of decreasing Euclidean
-/// norm.
+/// norm. Made by [`quantize_items`], shared (`Arc`) with the threads that help a scan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuantizedItems {
+    dim: usize,
     /// 4-bit codes of the rows in `order`, in blocks of eight rows ([`CoarseRows`]).
-    pub coarse: Vec<u8>,
+    coarse: Vec<u8>,
     /// Scale of each row's 4-bit codes, in `order`.
-    pub coarse_scales: Vec<f32>,
+    coarse_scales: Vec<f32>,
     /// Bound of the norm of each row's 4-bit rounding, in `order`.
-    pub coarse_errors: Vec<f32>,
-    /// 8-bit codes of the rows in `order`, `code_stride(factors)` per row.
-    pub codes: Vec<i8>,
+    coarse_errors: Vec<f32>,
+    /// 8-bit codes of the rows in `order`, `code_stride(dim)` per row.
+    codes: Vec<i8>,
     /// Scale of each row's 8-bit codes, in `order`.
-    pub scales: Vec<f32>,
+    scales: Vec<f32>,
     /// The items by decreasing norm (ties: lower item first).
-    pub order: Vec<u32>,
+    order: Vec<u32>,
     /// The norm of each row in `order`, rounded up ([`norm_bound`]).
-    pub norms: Vec<f32>,
-}
-
-/// [`QuantizedItems`] borrowed, with its shape checked.
-#[derive(Clone, Copy, Debug)]
-pub struct QuantizedItemsRef<'a> {
-    coarse: CoarseRows<'a>,
-    rows: QuantizedRows<'a>,
-    order: &'a [u32],
-    norms: &'a [f32],
-}
-
-impl<'a> QuantizedItemsRef<'a> {
-    /// Checks that the arrays of `q` describe `n_items` rows of `factors` entries (their
-    /// lengths only: an item id out of range in `order` is caught when read).
-    pub fn new(q: QuantizedItemsParts<'a>, factors: usize, n_items: usize) -> Result<Self> {
-        let coarse = CoarseRows::new(q.coarse, q.coarse_scales, q.coarse_errors, factors, n_items)?;
-        let rows = QuantizedRows::new(q.codes, q.scales, factors, n_items)?;
-        if q.order.len() != n_items || q.norms.len() != n_items {
-            return Err(Error::invalid(format!(
-                "quantised items: {} ids and {} norms for {n_items} items",
-                q.order.len(),
-                q.norms.len()
-            )));
-        }
-        Ok(QuantizedItemsRef { coarse, rows, order: q.order, norms: q.norms })
-    }
-}
-
-/// The arrays of a [`QuantizedItems`], borrowed from wherever they are kept.
-#[derive(Clone, Copy)]
-pub struct QuantizedItemsParts<'a> {
-    pub coarse: &'a [u8],
-    pub coarse_scales: &'a [f32],
-    pub coarse_errors: &'a [f32],
-    pub codes: &'a [i8],
-    pub scales: &'a [f32],
-    pub order: &'a [u32],
-    pub norms: &'a [f32],
+    norms: Vec<f32>,
 }
 
 impl QuantizedItems {
-    /// Its arrays, borrowed.
-    pub fn parts(&self) -> QuantizedItemsParts<'_> {
-        QuantizedItemsParts {
-            coarse: &self.coarse,
-            coarse_scales: &self.coarse_scales,
-            coarse_errors: &self.coarse_errors,
-            codes: &self.codes,
-            scales: &self.scales,
-            order: &self.order,
-            norms: &self.norms,
-        }
+    fn coarse(&self) -> CoarseRows<'_> {
+        CoarseRows::new(&self.coarse, &self.coarse_scales, &self.coarse_errors, self.dim, self.order.len()).expect("consistent by construction")
+    }
+
+    fn rows(&self) -> QuantizedRows<'_> {
+        QuantizedRows::new(&self.codes, &self.scales, self.dim, self.order.len()).expect("consistent by construction")
+    }
+
+    /// The bytes it holds.
+    pub fn bytes(&self) -> usize {
+        self.coarse.len() + 4 * self.coarse_scales.len() + 4 * self.coarse_errors.len() + self.codes.len() + 4 * self.scales.len() + 4 * self.order.len() + 4 * self.norms.len()
     }
 }
 
@@ -243,7 +207,7 @@ pub fn quantize_items(item_factors: &[f32], factors: usize) -> Result<QuantizedI
         (coarse_scales[p], coarse_errors[p]) = quantize_row_coarse(row, &mut coarse[p / COARSE_ROWS * bytes..][..bytes], p % COARSE_ROWS);
     }
     let norms = order.iter().map(|&i| norms[i as usize]).collect();
-    Ok(QuantizedItems { coarse, coarse_scales, coarse_errors, codes, scales, order, norms })
+    Ok(QuantizedItems { dim: factors, coarse, coarse_scales, coarse_errors, codes, scales, order, norms })
 }
 
 /// Whether `items` is strictly increasing and below `n_items`.
@@ -340,22 +304,44 @@ impl Scorer<'_> {
     /// The only listed user's heap without the plain scan: from their allowed items when they
     /// are few, else from the quantised items (if given and the items are many). `None`: the
     /// plain scan decides.
-    fn one_user(&self, quantized: Option<QuantizedItemsRef>) -> Option<TopN> {
+    fn one_user(&self, quantized: Option<&Arc<QuantizedItems>>, threads: usize) -> Option<TopN> {
         let n_items = self.item_factors.len() / self.factors;
         if let Some(list) = self.allowed.filter(|a| a.len() * SHORT_LIST_FRACTION <= n_items) {
             let seen = self.excluded(0);
             return Some(self.exact_best(list.iter().copied().filter(|i| seen.binary_search(i).is_err())));
         }
-        quantized.filter(|_| self.width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items).and_then(|q| self.certified_best(&q))
+        quantized.filter(|_| self.width * QUANTIZED_MIN_ITEMS_PER_PLACE <= n_items).and_then(|q| self.certified_best(q, threads))
     }
 
-    /// The only listed user's heap from the quantised items: every item whose interval
-    /// reaches the `width`-th best lower bound is kept and then scored exactly
-    /// ([`Scorer::exact_best`]), so scores and order are the plain scan's. `None` when the
-    /// user's factors cannot be quantised or too many items stay in doubt.
-    fn certified_best(&self, quantized: &QuantizedItemsRef) -> Option<TopN> {
-        let query = Query::new(self.user_row(self.users[0]))?;
-        let (bounds, mut candidates) = self.bound_scan(&query, quantized)?;
+    /// The only listed user's heap from the quantised items ([`BoundScan`], its parts shared
+    /// with the helper threads): every item whose interval reaches the `width`-th best lower
+    /// bound is kept and then scored exactly ([`Scorer::exact_best`]), so scores and order are
+    /// the plain scan's. `None` when the user's factors cannot be quantised or too many items
+    /// stay in doubt.
+    fn certified_best(&self, quantized: &Arc<QuantizedItems>, threads: usize) -> Option<TopN> {
+        let scan = Arc::new(BoundScan {
+            items: quantized.clone(),
+            query: Query::new(self.user_row(self.users[0]))?,
+            seen: self.excluded(0).to_vec(),
+            allowed: self.allowed.map(<[u32]>::to_vec),
+            width: self.width,
+            bounds: Mutex::new(TopN::new(self.width)),
+            bar: AtomicU32::new(ordered(f32::NEG_INFINITY)),
+            started: (0..quantized.order.len().div_ceil(BOUND_PART)).map(|_| AtomicBool::new(false)).collect(),
+        });
+        let parts = par::share(&scan, threads);
+        let mut lower = scan.bounds.lock().unwrap_or_else(|e| e.into_inner()).clone().into_sorted();
+        let mut candidates = Vec::new();
+        for part in parts.into_iter().flatten() {
+            let (again, part_candidates) = part?;
+            lower.extend(again);
+            candidates.extend(part_candidates);
+        }
+        // An item bounded by both runs of a part counts once.
+        lower.sort_unstable_by_key(|&(_, item)| item);
+        lower.dedup_by_key(|&mut (_, item)| item);
+        let mut bounds = TopN::new(self.width);
+        lower.into_iter().for_each(|(s, i)| bounds.push(s, i));
         let bar = bounds.threshold();
         candidates.retain(|&(_, u)| may_reach(u, bar));
         candidates.sort_unstable_by_key(|&(item, _)| item);
@@ -381,68 +367,119 @@ impl Scorer<'_> {
         }
         best
     }
+}
 
-    /// The certified scan over the rows by decreasing norm: the best `width` lower bounds, and
-    /// every eligible item whose upper bound reached the bar when it was read, with that bound.
-    /// Each block is bounded from its 4-bit codes; the rows still in the running are bounded
-    /// again from their 8-bit codes (about 1 % of them), whose lower bounds raise the bar.
-    /// `None` when too many items stay in doubt.
-    fn bound_scan(&self, query: &Query, quantized: &QuantizedItemsRef) -> Option<(TopN, Vec<(u32, f32)>)> {
-        let n_items = quantized.order.len();
-        let seen = self.excluded(0);
-        let eligible = |i: u32| self.allowed.is_none_or(|a| a.binary_search(&i).is_ok()) && seen.binary_search(&i).is_err();
-        // The best `width` lower bounds: the worst of them is the bar an item's upper bound
-        // must reach to stay in the running.
-        let mut bounds = TopN::new(self.width);
+/// One user's certified scan over the quantised rows by decreasing norm, in parts of
+/// [`BOUND_PART`] rows ([`par::Parts`]). Each block of a part is bounded from its 4-bit codes;
+/// the rows still in the running are bounded again from their 8-bit codes (about 1 % of them),
+/// whose lower bounds go to the best `width` lower bounds of the whole scan: the worst of them
+/// is the bar. A part's result: every eligible item whose upper bound reached the bar when it
+/// was read, with that bound; `None` when too many items stay in doubt.
+struct BoundScan {
+    items: Arc<QuantizedItems>,
+    query: Query,
+    /// The user's excluded items and the allowed items (if any), sorted.
+    seen: Vec<u32>,
+    allowed: Option<Vec<u32>>,
+    width: usize,
+    /// The best `width` lower bounds found by the parts' first runs. A second run of a part
+    /// (see [`par::share`]) keeps its own, returned with its result: an item is never counted
+    /// twice.
+    bounds: Mutex<TopN>,
+    /// The threshold of `bounds`, as [`ordered`] bits: read without the lock.
+    bar: AtomicU32,
+    /// Whether each part has started a run.
+    started: Vec<AtomicBool>,
+}
+
+/// The bits of `v` as a `u32` in the order of the values (for `v` not NaN).
+fn ordered(v: f32) -> u32 {
+    let bits = v.to_bits();
+    if bits >> 31 == 1 { !bits } else { bits | 1 << 31 }
+}
+
+/// The value of [`ordered`] bits.
+fn from_ordered(bits: u32) -> f32 {
+    f32::from_bits(if bits >> 31 == 1 { bits & !(1 << 31) } else { !bits })
+}
+
+impl BoundScan {
+    fn shared_bar(&self) -> f32 {
+        from_ordered(self.bar.load(atomic::Ordering::Relaxed))
+    }
+
+    /// Adds a lower bound to the scan's best (a first run) or to `again`'s (a second run);
+    /// returns the threshold it raised.
+    fn raise(&self, again: &mut TopN, first: bool, lower: f32, item: u32) -> f32 {
+        if !first {
+            again.push(lower, item);
+            return again.threshold();
+        }
+        let mut bounds = self.bounds.lock().unwrap_or_else(|e| e.into_inner());
+        bounds.push(lower, item);
+        let bar = bounds.threshold();
+        self.bar.store(ordered(bar), atomic::Ordering::Relaxed);
+        bar
+    }
+
+    fn eligible(&self, item: u32) -> bool {
+        self.allowed.as_ref().is_none_or(|a| a.binary_search(&item).is_ok()) && self.seen.binary_search(&item).is_err()
+    }
+}
+
+impl par::Parts for BoundScan {
+    /// The lower bounds a second run found, and the candidates.
+    type Out = Option<(Vec<(f32, u32)>, Vec<(u32, f32)>)>;
+
+    fn count(&self) -> usize {
+        self.items.order.len().div_ceil(BOUND_PART)
+    }
+
+    /// Rows come by decreasing norm: a part whose first row cannot reach the bar has none that can.
+    fn needless(&self, part: usize) -> bool {
+        self.query.cannot_reach(self.items.norms[part * BOUND_PART], self.shared_bar())
+    }
+
+    fn run(&self, part: usize) -> Self::Out {
+        let (query, quantized) = (&self.query, &*self.items);
+        let (coarse, rows) = (quantized.coarse(), quantized.rows());
+        let part_rows = part * BOUND_PART..quantized.order.len().min((part + 1) * BOUND_PART);
+        let first = !self.started[part].swap(true, atomic::Ordering::Relaxed);
+        let mut again = TopN::new(self.width);
         let mut candidates: Vec<(u32, f32)> = Vec::new();
         let most = (16 * self.width).max(4096);
         let (mut coarse_lower, mut coarse_upper, mut picked) = ([0f32; BOUND_BLOCK], [0f32; BOUND_BLOCK], [0u32; BOUND_BLOCK]);
         let (mut group, mut lower, mut upper) = ([0u32; OFFER_CHUNK], [0f32; OFFER_CHUNK], [0f32; OFFER_CHUNK]);
-        for start in (0..n_items).step_by(BOUND_BLOCK) {
-            let mut bar = bounds.threshold();
-            // Rows come by decreasing norm: if this one cannot reach the bar, none after it can.
+        for start in part_rows.clone().step_by(BOUND_BLOCK) {
+            let mut bar = again.threshold().max(self.shared_bar());
             if query.cannot_reach(quantized.norms[start], bar) {
                 break;
             }
-            let rows = start..n_items.min(start + BOUND_BLOCK);
-            let len = rows.len();
-            coarse_bounds(query, &quantized.coarse, rows, &mut coarse_lower[..len], &mut coarse_upper[..len]);
+            let block = start..part_rows.end.min(start + BOUND_BLOCK);
+            let len = block.len();
             // The rows whose 4-bit interval reaches the bar; their 8-bit rows, read here and
             // there, are fetched all at once.
-            let mut count = 0;
-            for (c, chunk) in coarse_upper[..len].chunks(OFFER_CHUNK).enumerate() {
-                if !chunk.iter().fold(false, |any, &u| any | may_reach(u, bar)) {
-                    continue;
-                }
-                for (k, &u) in chunk.iter().enumerate() {
-                    let position = start + c * OFFER_CHUNK + k;
-                    if may_reach(u, bar) {
-                        quantized.rows.prefetch(position);
-                        picked[count] = position as u32;
-                        count += 1;
-                    }
-                }
-            }
+            let count = coarse_bounds(query, &coarse, block, &mut coarse_lower[..len], &mut coarse_upper[..len], bar, &mut picked[..len]);
+            picked[..count].iter().for_each(|&k| rows.prefetch(start + k as usize));
             // Bounded again from their 8-bit codes, a few at a time, each few against the bar
             // that the ones before them raised; only the rows still in the running then are
             // looked up (item id, eligibility), which costs a cache miss each.
             for few in picked[..count].chunks(OFFER_CHUNK) {
                 let mut n = 0;
-                for &p in few.iter().filter(|&&p| may_reach(coarse_upper[p as usize - start], bar)) {
-                    group[n] = p;
+                for &k in few.iter().filter(|&&k| may_reach(coarse_upper[k as usize], bar)) {
+                    group[n] = (start + k as usize) as u32;
                     n += 1;
                 }
-                score_bounds_at(query, &quantized.rows, &group[..n], &mut lower[..n], &mut upper[..n]);
+                score_bounds_at(query, &rows, &group[..n], &mut lower[..n], &mut upper[..n]);
                 for k in 0..n {
                     if !may_reach(upper[k], bar) {
                         continue;
                     }
                     let item = quantized.order[group[k] as usize];
-                    if eligible(item) {
+                    if self.eligible(item) {
                         candidates.push((item, upper[k]));
                         if lower[k] > bar {
-                            bounds.push(lower[k], item);
-                            bar = bounds.threshold();
+                            bar = bar.max(self.raise(&mut again, first, lower[k], item));
                         }
                     }
                 }
@@ -454,7 +491,7 @@ impl Scorer<'_> {
                 }
             }
         }
-        Some((bounds, candidates))
+        Some((again.into_sorted(), candidates))
     }
 }
 
@@ -571,6 +608,7 @@ impl PartialEq for Candidate {
 impl Eq for Candidate {}
 
 /// The best `capacity` (score, item) pairs seen so far.
+#[derive(Clone)]
 struct TopN {
     heap: BinaryHeap<Candidate>,
     capacity: usize,
@@ -641,15 +679,15 @@ mod tests {
     /// A heap's content, best first, as (score bits, item).
     type Ranked = Vec<(u32, u32)>;
 
-    /// The quantised scan of user `u` (`None`: it gave up) and the plain scan.
-    fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32) -> (Option<Ranked>, Ranked) {
-        let q = quantize_items(item, f).unwrap();
-        let q = QuantizedItemsRef::new(q.parts(), f, item.len() / f).unwrap();
+    /// The quantised scan of user `u` on `threads` threads (`None`: it gave up) and the plain
+    /// scan.
+    fn both_scans(user: &[f32], item: &[f32], f: usize, u: u32, threads: usize) -> (Option<Ranked>, Ranked) {
+        let q = Arc::new(quantize_items(item, f).unwrap());
         let users = [u];
         let scorer =
             Scorer { user_factors: user, item_factors: item, factors: f, users: &users, packed: None, exclude: None, allowed: None, allowed_mask: None, width: 10 };
         let bits = |heap: TopN| heap.into_sorted().into_iter().map(|(s, i)| (s.to_bits(), i)).collect::<Vec<_>>();
-        (scorer.certified_best(&q).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
+        (scorer.certified_best(&q, threads).map(bits), bits(scorer.best(0..1, 0..item.len() / f).pop().unwrap()))
     }
 
     #[test]
@@ -658,8 +696,11 @@ mod tests {
         for (f, n_items, users) in [(32, 20_000, 8), (64, 70_000, 6)] {
             let (user, item) = (data(users * f, f as u64), data(n_items * f, 2));
             for u in 0..users as u32 {
-                let (quantized, plain) = both_scans(&user, &item, f, u);
-                assert_eq!(quantized.expect("decided without the plain scan"), plain, "{f} factors, user {u}");
+                // Alone, and with the helper threads (each part's bar its own or shared).
+                for threads in [1, 2, 4] {
+                    let (quantized, plain) = both_scans(&user, &item, f, u, threads);
+                    assert_eq!(quantized.expect("decided without the plain scan"), plain, "{f} factors, user {u}, {threads} threads");
+                }
             }
         }
     }
@@ -669,8 +710,19 @@ mod tests {
         let (f, n_items) = (8, 10_000);
         let user = data(f, 3);
         let item: Vec<f32> = data(f, 4).into_iter().cycle().take(n_items * f).collect();
-        let (quantized, plain) = both_scans(&user, &item, f, 0);
+        let (quantized, plain) = both_scans(&user, &item, f, 0, 1);
         assert!(quantized.is_none());
         assert_eq!(plain.iter().map(|c| c.1).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ordered_bits_keep_the_order_of_values() {
+        let values = [f32::NEG_INFINITY, f32::MIN, -1.5, -f32::MIN_POSITIVE, -1e-45, -0.0, 0.0, 1e-45, 1.0, f32::MAX, f32::INFINITY];
+        for w in values.windows(2) {
+            assert!(ordered(w[0]) <= ordered(w[1]), "{} {}", w[0], w[1]);
+        }
+        for v in values {
+            assert_eq!(from_ordered(ordered(v)).to_bits(), v.to_bits());
+        }
     }
 }

@@ -439,45 +439,67 @@ fn coarse_dot(q: &Query, block: &[u8], r: usize) -> i32 {
 }
 
 /// [`coarse_bounds_generic`] in AVX2, for the whole blocks of `rows`; returns how many rows it
-/// did. Per 32-byte group of a block, the low and the high nibbles (`and`, shift) are
-/// multiplied by four query codes each, broadcast, and summed in pairs by `vpmaddubsw`
-/// (15·127·2 fits an i16, so nothing saturates), then widened by `vpmaddwd` into the row's
-/// lane; the nibbles' offset is taken off at the end.
+/// did and how many it listed in `reach`. Per 32-byte group of a block, the low and the high
+/// nibbles are multiplied by four query codes each, broadcast, and summed into the row's lane:
+/// with VNNI by `vpdpbusd`, the high nibbles left in place (sixteen times their value, divided
+/// out exactly at the end); else by `vpmaddubsw` (15·127·2 fits an i16, so nothing saturates)
+/// and `vpmaddwd`. The nibbles' offset is taken off at the end.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn coarse_bounds_avx2(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) -> usize {
+#[allow(clippy::too_many_arguments)]
+unsafe fn coarse_bounds_avx2<const VNNI: bool>(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32], bar: f32, reach: &mut [u32]) -> (usize, usize) {
     use std::arch::x86_64::*;
     let groups = q.coarse_codes.len();
     let whole = rows.len() / COARSE_ROWS * COARSE_ROWS;
     let (nibble, offset) = (_mm256_set1_epi8(0xF), _mm256_set1_epi32(q.coarse_offset));
     let (step, slack, floor) = (_mm256_set1_ps(q.coarse.step), _mm256_set1_ps(q.coarse.slack), _mm256_set1_ps(q.coarse.floor));
-    let (rounding, norm) = (_mm256_set1_ps(q.rounding), _mm256_set1_ps(q.norm));
+    let (rounding, norm, bars) = (_mm256_set1_ps(q.rounding), _mm256_set1_ps(q.norm), _mm256_set1_ps(bar));
     let p = q.coarse_codes.as_ptr() as *const i32;
+    let mut listed = 0;
     // SAFETY (by the caller's checks): the whole blocks of `rows` are within `m.codes` (32
     // bytes per group) and `m.scales`, the outputs hold rows.len() values.
     let mut block = m.codes.as_ptr().add(rows.start / COARSE_ROWS * groups * 32) as *const __m256i;
     for k in (0..whole).step_by(COARSE_ROWS) {
         // Two sums, so that consecutive groups do not wait on each other.
-        let (mut even, mut odd) = (_mm256_setzero_si256(), _mm256_setzero_si256());
-        let mut g = 0;
-        while g + 2 <= groups {
-            even = _mm256_add_epi32(even, coarse_group(block.add(g), p.add(2 * g), nibble));
-            odd = _mm256_add_epi32(odd, coarse_group(block.add(g + 1), p.add(2 * g + 2), nibble));
-            g += 2;
-        }
-        if g < groups {
-            even = _mm256_add_epi32(even, coarse_group(block.add(g), p.add(2 * g), nibble));
-        }
-        let dots = _mm256_sub_epi32(_mm256_add_epi32(even, odd), offset);
+        let (mut first, mut second) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+        let dots = if VNNI {
+            let high_nibbles = _mm256_slli_epi16::<4>(nibble);
+            for g in 0..groups {
+                let v = _mm256_loadu_si256(block.add(g));
+                first = _mm256_dpbusd_avx_epi32(first, _mm256_and_si256(v, nibble), _mm256_set1_epi32(*p.add(2 * g)));
+                second = _mm256_dpbusd_avx_epi32(second, _mm256_and_si256(v, high_nibbles), _mm256_set1_epi32(*p.add(2 * g + 1)));
+            }
+            _mm256_add_epi32(first, _mm256_srai_epi32::<4>(second))
+        } else {
+            let mut g = 0;
+            while g + 2 <= groups {
+                first = _mm256_add_epi32(first, coarse_group(block.add(g), p.add(2 * g), nibble));
+                second = _mm256_add_epi32(second, coarse_group(block.add(g + 1), p.add(2 * g + 2), nibble));
+                g += 2;
+            }
+            if g < groups {
+                first = _mm256_add_epi32(first, coarse_group(block.add(g), p.add(2 * g), nibble));
+            }
+            _mm256_add_epi32(first, second)
+        };
+        let dots = _mm256_sub_epi32(dots, offset);
         let (scale, error) = (_mm256_loadu_ps(m.scales.as_ptr().add(rows.start + k)), _mm256_loadu_ps(m.errors.as_ptr().add(rows.start + k)));
         let approx = _mm256_mul_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(dots), scale), step);
         let own = _mm256_min_ps(_mm256_mul_ps(scale, rounding), _mm256_mul_ps(error, norm));
         let half = _mm256_add_ps(_mm256_fmadd_ps(scale, slack, own), floor);
+        let high = _mm256_add_ps(approx, half);
         _mm256_storeu_ps(lower.as_mut_ptr().add(k), _mm256_sub_ps(approx, half));
-        _mm256_storeu_ps(upper.as_mut_ptr().add(k), _mm256_add_ps(approx, half));
+        _mm256_storeu_ps(upper.as_mut_ptr().add(k), high);
+        // The rows that may reach the bar: not below it, or NaN.
+        let mut mask = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NLT_UQ>(high, bars)) as u32;
+        while mask != 0 {
+            *reach.get_unchecked_mut(listed) = (k + mask.trailing_zeros() as usize) as u32;
+            listed += 1;
+            mask &= mask - 1;
+        }
         block = block.add(groups);
     }
-    whole
+    (whole, listed)
 }
 
 /// The products of one 32-byte group of a 4-bit block with the query codes `p[0..2]`, per row.
@@ -491,31 +513,66 @@ unsafe fn coarse_group(group: *const std::arch::x86_64::__m256i, p: *const i32, 
     _mm256_madd_epi16(pairs, _mm256_set1_epi16(1))
 }
 
+/// [`coarse_bounds_avx2`] with VNNI, for CPUs that have it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,avxvnni")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn coarse_bounds_vnni(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32], bar: f32, reach: &mut [u32]) -> (usize, usize) {
+    coarse_bounds_avx2::<true>(q, m, rows, lower, upper, bar, reach)
+}
+
+/// Whether the 4-bit kernel uses VNNI: when the CPU has it (tests can turn it off on their
+/// thread, to check the plain AVX2 loop too).
+#[cfg(target_arch = "x86_64")]
+fn use_vnni() -> bool {
+    #[cfg(test)]
+    if tests::AVX2_ONLY.get() {
+        return false;
+    }
+    is_x86_feature_detected!("avxvnni")
+}
+
 #[inline(always)]
-fn coarse_bounds_generic<const FMA: bool>(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) {
+fn coarse_bounds_generic<const FMA: bool>(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32], bar: f32, reach: &mut [u32]) -> usize {
     let bytes = coarse_block_bytes(m.dim);
-    // The AVX2 loop reads unchecked: everything it touches must be in bounds.
-    assert!(rows.start.is_multiple_of(COARSE_ROWS) && rows.end <= m.rows() && lower.len() >= rows.len() && upper.len() >= rows.len());
+    // The AVX2 loop reads and writes unchecked: everything it touches must be in bounds.
+    let n = rows.len();
+    assert!(rows.start.is_multiple_of(COARSE_ROWS) && rows.end <= m.rows() && lower.len() >= n && upper.len() >= n && reach.len() >= n);
     assert!(q.coarse_codes.len() * 32 == bytes && m.codes.len() == coarse_len(m.rows(), m.dim));
-    let mut done = 0;
+    let (mut done, mut listed) = (0, 0);
     #[cfg(target_arch = "x86_64")]
     if FMA {
-        // SAFETY: `FMA = true` only in code compiled for AVX2+FMA (see `fma_dispatch!`).
-        done = unsafe { coarse_bounds_avx2(q, m, rows.clone(), lower, upper) };
+        // SAFETY: `FMA = true` only in code compiled for AVX2+FMA (see `fma_dispatch!`); VNNI
+        // checked just here.
+        (done, listed) = unsafe {
+            if use_vnni() {
+                coarse_bounds_vnni(q, m, rows.clone(), lower, upper, bar, reach)
+            } else {
+                coarse_bounds_avx2::<false>(q, m, rows.clone(), lower, upper, bar, reach)
+            }
+        };
     }
-    for k in done..rows.len() {
+    for k in done..n {
         let i = rows.start + k;
         let block = &m.codes[i / COARSE_ROWS * bytes..][..bytes];
         let own = coarse_rounding(q, m.scales[i], m.errors[i]);
         (lower[k], upper[k]) = interval::<FMA>(q.coarse, coarse_dot(q, block, i % COARSE_ROWS), m.scales[i], own);
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !(upper[k] < bar) {
+            reach[listed] = k as u32;
+            listed += 1;
+        }
     }
+    listed
 }
 
 fma_dispatch!(
     /// [`score_bounds_at`] for the 4-bit rows in `rows` (`rows.start` a multiple of
     /// [`COARSE_ROWS`]): `lower[i − rows.start] ≤ x·y_i ≤ upper[i − rows.start]`, intervals
-    /// about ten times wider from half the bytes.
-    pub fn coarse_bounds(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32]) => coarse_bounds_generic
+    /// about ten times wider from half the bytes. Also lists in `reach` the rows (as
+    /// `i − rows.start`, increasing) whose upper bound is not below `bar` (or is NaN) and
+    /// returns how many.
+    pub fn coarse_bounds(q: &Query, m: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32], bar: f32, reach: &mut [u32]) -> usize => coarse_bounds_generic
 );
 
 #[cfg(test)]
@@ -523,29 +580,51 @@ mod tests {
     use super::*;
     use crate::linalg::gemm::multiply_rows;
     use crate::linalg::test_data as data;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Set: [`use_vnni`] says no on this thread.
+        pub(super) static AVX2_ONLY: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The 4-bit bounds of `rows`, by the scalar kernel or the dispatched one (with VNNI or
+    /// not), checking the rows it lists against a bar of 0: those whose upper bound is not
+    /// below it, or NaN.
+    fn coarse_checked(q: &Query, coarse: &CoarseRows, rows: Range<usize>, lower: &mut [f32], upper: &mut [f32], kernel: &str) {
+        let mut reach = vec![u32::MAX; rows.len()];
+        AVX2_ONLY.set(kernel == "avx2");
+        let listed = match kernel {
+            "scalar" => coarse_bounds_generic::<false>(q, coarse, rows.clone(), lower, upper, 0.0, &mut reach),
+            _ => coarse_bounds(q, coarse, rows.clone(), lower, upper, 0.0, &mut reach),
+        };
+        AVX2_ONLY.set(false);
+        let want: Vec<u32> = (0..rows.len() as u32).filter(|&k| upper[k as usize].is_nan() || upper[k as usize] >= 0.0).collect();
+        assert_eq!(&reach[..listed], &want[..], "{kernel}: rows reaching the bar");
+    }
 
     /// A kernel's name, the scales it used, and the lower and upper bounds of every row.
     type Bounds = (&'static str, Vec<f32>, Vec<f32>, Vec<f32>);
 
     /// Bounds of rows `3..rows` by every kernel: 8-bit (listed rows), 4-bit (in two ranges:
-    /// 0..8, 8..rows), in the dispatched build (AVX2 here) and the scalar one. Returns (name,
-    /// scales, lower, upper).
+    /// 0..8, 8..rows), in the dispatched build (AVX2 here, with VNNI if the CPU has it, and
+    /// without) and the scalar one. Returns (name, scales, lower, upper).
     fn all_bounds(q: &Query, fine: &QuantizedRows, coarse: &CoarseRows) -> Vec<Bounds> {
         let rows = fine.rows();
         let listed: Vec<u32> = (3..rows as u32).collect();
         let mut out = Vec::new();
         type Kernel<'k> = Box<dyn Fn(&mut [f32], &mut [f32]) + 'k>;
-        let kernels: [(&str, &[f32], Kernel); 4] = [
+        let four = |kernel: &'static str| -> Kernel {
+            Box::new(move |l, u| {
+                coarse_checked(q, coarse, 0..8, l, u, kernel);
+                coarse_checked(q, coarse, 8..rows, &mut l[8..], &mut u[8..], kernel);
+            })
+        };
+        let kernels: [(&str, &[f32], Kernel); 5] = [
             ("8-bit listed", fine.scales, Box::new(|l, u| score_bounds_at(q, fine, &listed, l, u))),
             ("8-bit listed scalar", fine.scales, Box::new(|l, u| score_bounds_at_generic::<false>(q, fine, &listed, l, u))),
-            ("4-bit", coarse.scales, Box::new(|l, u| {
-                coarse_bounds(q, coarse, 0..8, l, u);
-                coarse_bounds(q, coarse, 8..rows, &mut l[8..], &mut u[8..]);
-            })),
-            ("4-bit scalar", coarse.scales, Box::new(|l, u| {
-                coarse_bounds_generic::<false>(q, coarse, 0..8, l, u);
-                coarse_bounds_generic::<false>(q, coarse, 8..rows, &mut l[8..], &mut u[8..]);
-            })),
+            ("4-bit", coarse.scales, four("dispatched")),
+            ("4-bit AVX2 without VNNI", coarse.scales, four("avx2")),
+            ("4-bit scalar", coarse.scales, four("scalar")),
         ];
         for (name, scales, kernel) in kernels {
             let (mut lower, mut upper) = (vec![f32::NAN; rows], vec![f32::NAN; rows]);
