@@ -659,7 +659,7 @@ mod tests {
 
     #[test]
     fn bounds_hold_the_f32_dot_products() {
-        for dim in [1, 7, 16, 31, 33, 64, 65, 100] {
+        for dim in [1, 7, 16, 31, 33, 64, 65, 100, 128] {
             let rows = 203;
             let mut m = data(rows * dim, dim as u64);
             m[5 * dim] = f32::NAN; // row 5: no bound
