@@ -45,19 +45,30 @@ function toIpc(c: OutColumn): IpcColumn {
   return c;
 }
 
-/** A column's values as JS values (one per row). */
+/** A column's values as JS values (one per row). Plain loops: this is per-row work in JS,
+ * and `Array.from` with a mapping function or a `subarray` per row costs several times more. */
 function jsValues(c: OutColumn, rows: number): unknown[] {
+  const out = new Array(rows);
   switch (c.type) {
     case "label":
-      return Array.from(c.codes, (k) => c.labels[k]);
+      for (let i = 0; i < rows; i++) out[i] = c.labels[c.codes[i]];
+      return out;
     case "labelList":
-      return Array.from({ length: rows }, (_, i) => Array.from(c.codes.subarray(c.offsets[i], c.offsets[i + 1]), (k) => c.labels[k]));
+      for (let i = 0; i < rows; i++) {
+        const from = c.offsets[i], list = new Array(c.offsets[i + 1] - from);
+        for (let k = 0; k < list.length; k++) list[k] = c.labels[c.codes[from + k]];
+        out[i] = list;
+      }
+      return out;
     case "vector":
-      return Array.from({ length: rows }, (_, i) => Array.from(c.values.subarray(i * c.dim, (i + 1) * c.dim)));
+      for (let i = 0; i < rows; i++) out[i] = Array.from(c.values.subarray(i * c.dim, (i + 1) * c.dim));
+      return out;
     case "bool":
-      return Array.from(c.values, (v) => v !== 0);
+      for (let i = 0; i < rows; i++) out[i] = c.values[i] !== 0;
+      return out;
     default:
-      return Array.from(c.values as ArrayLike<unknown>);
+      for (let i = 0; i < rows; i++) out[i] = c.values[i];
+      return out;
   }
 }
 
@@ -94,11 +105,18 @@ export function buildFrame(columns: OutColumn[], kind: OutputFormat, like?: unkn
     const { DataFrame } = danfoModule(like);
     return new DataFrame(data, { columns: columns.map((c) => c.name) });
   }
-  return Array.from({ length: rows }, (_, i) => {
-    const row: Record<string, unknown> = {};
-    columns.forEach((c, j) => (row[c.name] = values[j][i]));
-    return row;
-  });
+  return recordBuilder(columns.map((c) => c.name))(values, rows);
+}
+
+/**
+ * A function that zips column values into row objects, written for these names: an object
+ * literal with fixed keys is built about five times faster than one whose keys are assigned in
+ * a loop (154k rows of two columns: 10 ms against 54 ms). The names enter as JSON string
+ * literals, as computed keys (so that even "__proto__" is an own property).
+ */
+function recordBuilder(names: string[]): (values: unknown[][], rows: number) => Record<string, unknown>[] {
+  const fields = names.map((n, j) => `[${JSON.stringify(n)}]: v[${j}][i]`).join(", ");
+  return new Function("v", "rows", `const out = new Array(rows); for (let i = 0; i < rows; i++) out[i] = { ${fields} }; return out;`) as any;
 }
 
 /** `frame` (of `source`'s kind) with `columns` added on the right. */
