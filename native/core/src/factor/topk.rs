@@ -15,8 +15,8 @@
 //! remaining item can reach that bound (items without interactions, whose factors are zero, are
 //! never read). The result is the one the plain scan returns, to the bit. The scan is cut into
 //! parts that the calling thread shares with the idle cores' standing helpers
-//! ([`par::share`]): the parts share the bar through an atomic, and a busy machine never keeps
-//! the caller waiting for a helper (a thread started per call did: p99 7 ms when another
+//! ([`par::share`]): the parts share one heap of lower bounds, whose worst is the bar (read
+//! through an atomic), and a busy machine never keeps the caller waiting for a helper (a thread started per call did: p99 7 ms when another
 //! process kept the other core busy).
 
 use std::cmp::Ordering;
@@ -181,11 +181,6 @@ impl QuantizedItems {
 
     fn rows(&self) -> QuantizedRows<'_> {
         QuantizedRows::new(&self.codes, &self.scales, self.dim, self.order.len()).expect("consistent by construction")
-    }
-
-    /// The bytes it holds.
-    pub fn bytes(&self) -> usize {
-        self.coarse.len() + 4 * self.coarse_scales.len() + 4 * self.coarse_errors.len() + self.codes.len() + 4 * self.scales.len() + 4 * self.order.len() + 4 * self.norms.len()
     }
 }
 
