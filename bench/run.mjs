@@ -4,7 +4,8 @@
 //   adapter: polars long frame (online_retail) → native basket form, and the whole df.rusket.mine;
 //   stream: FPMiner in chunks against mine(), mineGrouped against one mine() per group;
 //   sequence, factor (against implicit), pca: see their files.
-// Usage: npm run bench [-- mining|adapter|stream|sequence|factor|latency|pca]
+//   online: Recommender.recommend with history on a 100k-item catalog (SPEC M21).
+// Usage: npm run bench [-- mining|adapter|stream|sequence|factor|latency|online|pca]
 import { spawnSync } from "node:child_process";
 import { anchorsBuild, python, timed } from "./util.mjs";
 import { existsSync, readFileSync } from "node:fs";
@@ -95,4 +96,5 @@ if (!only || only === "stream") (await import("./stream.mjs")).streamBench();
 if (!only || only === "sequence") (await import("./sequence.mjs")).sequenceBench();
 if (!only || only === "factor") (await import("./factor.mjs")).factorBench();
 if (only === "latency") (await import("./factor.mjs")).latencyBench();
+if (!only || only === "online") (await import("./online.mjs")).onlineBench();
 if (!only || only === "pca") (await import("./pca.mjs")).pcaBench();

@@ -34,6 +34,7 @@ export {
 } from "./recommend/functions";
 export { trainTestSplit, evaluate, type SplitOptions, type EvaluateOptions, type RankingMetric } from "./recommend/evaluate";
 export { Recommender, type RecommenderOptions, type Recommendations, type RecommendationSource } from "./recommend/recommender";
+export { readCatalog, type Interaction, type EventKind, type CatalogItem, type OnlineConfig, type RecommendRequest, type RecommendResponse, type RecommendedItem } from "./recommend/online";
 export { CsrBuilder, DiskMatrix, type FinishOptions } from "./recommend/disk";
 export { nativeVersion, triggerNativePanicForTests } from "./internal";
 export { PCA, type PcaOptions, type PcaSolver } from "./embed/pca";

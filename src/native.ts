@@ -119,7 +119,11 @@ export interface NativeTable {
   quantizeItems(user: Float32Array, item: Float32Array, k: number): QuantizedItems;
   batchRecommend(user: Float32Array, item: Float32Array, k: number, n: number, exclude: Interactions | undefined, threads: number): { users: U32; items: U32; scores: Float32Array; ranks: U32 };
   similarItems(user: Float32Array, item: Float32Array, k: number, which: number, n: number): { items: U32; scores: Float32Array };
-  userVector(user: Float32Array, item: Float32Array, k: number, items: U32, weights: Float32Array, regularization: number, alpha: number): Float32Array;
+  userVector(user: Float32Array, item: Float32Array, k: number, items: U32, weights: Float32Array, regularization: number, alpha: number, gram?: Float32Array): Float32Array;
+  /** The order of `n` of `items` by maximal marginal relevance (positions in `items`). */
+  diversify(user: Float32Array, item: Float32Array, k: number, items: U32, scores: Float32Array, n: number, lambda: number): U32;
+  /** The item factors' Gram matrix (k × k), for `userVector`. */
+  itemGram(user: Float32Array, item: Float32Array, k: number): Float32Array;
   scorePotential(user: Float32Array, item: Float32Array, k: number, history: Interactions, targets: U32, threads: number): Float32Array;
   /** Events grouped by sequence code, ordered by time (ties keep input order). */
   sequencesFromEvents(seq: U32, time: F64, item: U32, nSequences: number): { offsets: U32; items: U32 };

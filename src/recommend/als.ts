@@ -69,8 +69,11 @@ export class ALS extends FactorModel {
   /** @internal */
   protected foldIn(items: Uint32Array, weights: Float32Array): Float32Array {
     const s = this.fitted();
-    return native("userVector", s.user, s.item, s.width, items, weights, this.o.regularization, this.o.alpha);
+    // The Gram matrix of the item factors, once per fit (the fold-in's largest cost).
+    if (this.gram?.item !== s.item) this.gram = { item: s.item, gram: native("itemGram", s.user, s.item, s.width) };
+    return native("userVector", s.user, s.item, s.width, items, weights, this.o.regularization, this.o.alpha, this.gram.gram);
   }
+  private gram?: { item: Float32Array; gram: Float32Array };
 
   /**
    * Fits a model in one call: the interactions' columns and ALS's parameters together.

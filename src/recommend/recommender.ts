@@ -8,6 +8,7 @@ import { readRules } from "../embed/rules";
 import type { Label } from "../types";
 import type { FactorModel } from "./model";
 import { whole } from "../mining/support";
+import { OnlineModel, type CatalogItem, type Interaction, type OnlineConfig, type RecommendRequest, type RecommendResponse } from "./online";
 
 /** Where a recommended item came from. */
 export type RecommendationSource = "rules" | "model" | "popularity";
@@ -60,11 +61,85 @@ function strongestFirst(rules: unknown): Rule[] {
  * const forYou = rec.recommendForUser("17850", { n: 5 });
  * const addOns = rec.recommendForCart(["22423", "85123A"], { n: 3 });
  * ```
+ *
+ * Trained from events with {@link Recommender.train} (or read back with
+ * {@link Recommender.load}), it also serves online requests ({@link Recommender.recommend},
+ * seed 003): the user's history and current session, brand and field filters, exclusions,
+ * diversity, and a reason for every item.
  */
 export class Recommender {
   readonly model: FactorModel | undefined;
   private readonly rules: Rule[];
   private popularity: { items: Label[]; counts: number[] } | undefined;
+  private online?: OnlineModel;
+
+  /**
+   * Trains an online recommender from view / add / purchase events: an ALS model on the
+   * events' weights (with quantities), trending items, and the catalog (records, a CSV path, or
+   * the items of the events with their brand and price).
+   * @example
+   * ```ts
+   * const rec = rk.Recommender.train(events, { catalog: "catalog.csv", config: { mmrLambda: 0.5 } });
+   * rec.save("artifacts/");
+   * ```
+   */
+  static train(interactions: Interaction[], o: { catalog?: CatalogItem[] | string; config?: OnlineConfig } = {}): Recommender {
+    return Recommender.serving(OnlineModel.train(interactions, o));
+  }
+
+  /**
+   * Reads the artifacts written by {@link Recommender.save}; every file must match the
+   * manifest's checksum (else `CORRUPT_FILE`). `catalogPath` replaces the saved catalog.
+   * @example
+   * ```ts
+   * const rec = rk.Recommender.load("artifacts/", { catalogPath: "catalog.csv" });
+   * ```
+   */
+  static load(dir: string, o: { catalogPath?: string; config?: OnlineConfig } = {}): Recommender {
+    return Recommender.serving(OnlineModel.load(dir, o));
+  }
+
+  private static serving(online: OnlineModel): Recommender {
+    const rec = new Recommender({ model: online.model });
+    rec.online = online;
+    return rec;
+  }
+
+  /** The artifacts' version (a recommender made by {@link Recommender.train} or {@link Recommender.load}). */
+  get artifactVersion(): string {
+    return this.serves("artifactVersion").artifactVersion;
+  }
+
+  /**
+   * Writes the artifacts directory: the model, the catalog (CSV), trending items, the
+   * configuration, and a manifest with the version and every file's SHA-256.
+   * @example
+   * ```ts
+   * rec.save("artifacts/");
+   * ```
+   */
+  save(dir: string): void {
+    this.serves("save").save(dir);
+  }
+
+  /**
+   * One online request: the best `k` items for the user given their history and `recent`
+   * events (weighted by kind and recency), within `brand` and `filters`, without
+   * `exclusions`, diversified (MMR), each with its reasons. Unknown users without known recent
+   * items get trending items.
+   * @example
+   * ```ts
+   * const { items } = rec.recommend({ userId: "user_123", k: 10, recent: [{ userId: "user_123", itemId: "item_5", timestamp: Date.now(), event: "view" }] });
+   * ```
+   */
+  recommend(request: RecommendRequest): RecommendResponse {
+    return this.serves("recommend").recommend(request);
+  }
+
+  private serves(what: string): OnlineModel {
+    if (!this.online) throw new RusketError("NOT_FITTED", `${what} needs a recommender made by Recommender.train or Recommender.load`);
+    return this.online;
+  }
 
   constructor(o: RecommenderOptions = {}) {
     check(o !== null && typeof o === "object", "Recommender takes { model?, rules? }");

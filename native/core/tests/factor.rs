@@ -4,7 +4,7 @@
 
 use rusket_core::error::Code;
 use rusket_core::factor::{
-    als_fit, als_user_vector, bpr_fit, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
+    als_fit, als_user_vector, bpr_fit, diversify, item_gram, quantize_items, score_potential, similar_items, top_k, AlsOptions, BprOptions, Csr,
 };
 use rusket_core::linalg::gemm::multiply_rows;
 
@@ -191,7 +191,11 @@ fn fold_in_solves_the_normal_equations() {
     let item = rng.vector(n_items * f);
     let (items, weights) = ([3u32, 17, 3, 29], [1.0f32, 2.0, 0.5, 4.0]);
     let (reg, alpha) = (0.1f32, 2.0f32);
-    let x = als_user_vector(&item, f, &items, &weights, reg, alpha).unwrap();
+    let x = als_user_vector(&item, f, &items, &weights, reg, alpha, None).unwrap();
+    // the same with the Gram matrix given
+    let gram = item_gram(&item, f).unwrap();
+    assert_eq!(als_user_vector(&item, f, &items, &weights, reg, alpha, Some(&gram)).unwrap(), x);
+    assert_eq!(als_user_vector(&item, f, &items, &weights, reg, alpha, Some(&gram[1..])).unwrap_err().code, Code::InvalidArgument);
     // (YᵀY + λI + Σ (c−1) y yᵀ) x = Σ c y, in f64, items merged (3 has weight 1.5).
     let merged = [(3usize, 1.5f64), (17, 2.0), (29, 4.0)];
     let mut a = vec![0f64; f * f];
@@ -215,9 +219,9 @@ fn fold_in_solves_the_normal_equations() {
         let residual: f64 = (0..f).map(|k| a[j * f + k] * x[k] as f64).sum::<f64>() - b[j];
         assert!(residual.abs() < 1e-3, "row {j}: residual {residual}");
     }
-    assert_eq!(als_user_vector(&item, f, &[], &[], reg, alpha).unwrap(), vec![0f32; f]);
-    assert_eq!(als_user_vector(&item, f, &[40], &[1.0], reg, alpha).unwrap_err().code, Code::UnknownItem);
-    assert_eq!(als_user_vector(&item, f, &[1], &[], reg, alpha).unwrap_err().code, Code::InvalidArgument);
+    assert_eq!(als_user_vector(&item, f, &[], &[], reg, alpha, None).unwrap(), vec![0f32; f]);
+    assert_eq!(als_user_vector(&item, f, &[40], &[1.0], reg, alpha, None).unwrap_err().code, Code::UnknownItem);
+    assert_eq!(als_user_vector(&item, f, &[1], &[], reg, alpha, None).unwrap_err().code, Code::InvalidArgument);
 }
 
 #[test]
@@ -482,4 +486,22 @@ fn bad_inputs_are_reported_with_their_codes() {
     assert_eq!(top_k(&user, &item, 2, &[0], 3, None, None, Some(&wider), 1).unwrap_err().code, Code::InvalidArgument);
     let negative = Csr::from_coo(&[0], &[0], &[-1.0], 1, 1).unwrap();
     assert_eq!(bpr_fit(negative.as_ref(), &BprOptions::default()).unwrap_err().code, Code::EmptyInput);
+}
+
+#[test]
+fn diversify_trades_relevance_for_novelty() {
+    // Items 0 and 1 point the same way, 2 elsewhere; scores 1.0, 0.9, 0.5.
+    let item = [1.0f32, 0.0, 0.99, 0.1, 0.0, 1.0];
+    let (rows, scores) = ([0u32, 1, 2], [1.0f32, 0.9, 0.5]);
+    // λ = 1: by score; λ = 0.5: the best, then the one unlike it.
+    assert_eq!(diversify(&item, 2, &rows, &scores, 3, 1.0).unwrap(), vec![0, 1, 2]);
+    assert_eq!(diversify(&item, 2, &rows, &scores, 3, 0.5).unwrap(), vec![0, 2, 1]);
+    assert_eq!(diversify(&item, 2, &rows, &scores, 2, 0.5).unwrap(), vec![0, 2]);
+    // positions in the list given, not item ids; k beyond the list
+    assert_eq!(diversify(&item, 2, &[2, 0], &[0.5, 1.0], 5, 0.5).unwrap(), vec![1, 0]);
+    // equal scores and a zero row: relevance all 0, the earlier position wins ties
+    assert_eq!(diversify(&[0.0f32; 6], 2, &rows, &[1.0; 3], 3, 0.5).unwrap(), vec![0, 1, 2]);
+    assert_eq!(diversify(&item, 2, &[3], &[1.0], 1, 0.5).unwrap_err().code, Code::UnknownItem);
+    assert_eq!(diversify(&item, 2, &rows, &scores, 1, 1.5).unwrap_err().code, Code::InvalidArgument);
+    assert_eq!(diversify(&item, 2, &rows, &scores[..2], 1, 0.5).unwrap_err().code, Code::InvalidArgument);
 }

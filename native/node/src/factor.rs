@@ -24,6 +24,8 @@ pub const EXPORTS: &[Export] = &[
     Export { name: "batchRecommend", prepare: batch_recommend },
     Export { name: "similarItems", prepare: similar_items },
     Export { name: "userVector", prepare: user_vector },
+    Export { name: "itemGram", prepare: item_gram },
+    Export { name: "diversify", prepare: diversify },
     Export { name: "scorePotential", prepare: score_potential },
 ];
 
@@ -282,7 +284,23 @@ fn user_vector(args: &[Val]) -> JsResult<Job> {
     let items: &[u32] = arg(args, 3)?.slice()?;
     let weights: &[f32] = arg(args, 4)?.slice()?;
     let (reg, alpha) = (arg(args, 5)?.f64()? as f32, arg(args, 6)?.f64()? as f32);
-    Ok(Box::new(move || Ok(Out::F32(factor::als_user_vector(item, k, items, weights, reg, alpha)?))))
+    let gram: Option<&[f32]> = args.get(7).map(|v| v.opt_slice()).transpose()?.flatten();
+    Ok(Box::new(move || Ok(Out::F32(factor::als_user_vector(item, k, items, weights, reg, alpha, gram)?))))
+}
+
+/// The order in which to show items by maximal marginal relevance (positions in `items`).
+fn diversify(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    let items: &[u32] = arg(args, 3)?.slice()?;
+    let scores: &[f32] = arg(args, 4)?.slice()?;
+    let (n, lambda) = (arg(args, 5)?.u32()? as usize, arg(args, 6)?.f64()? as f32);
+    Ok(Box::new(move || Ok(Out::U32(factor::diversify(item, k, items, scores, n, lambda)?))))
+}
+
+/// The item factors' Gram matrix, for `userVector`.
+fn item_gram(args: &[Val]) -> JsResult<Job> {
+    let (_, item, k) = factors(args)?;
+    Ok(Box::new(move || Ok(Out::F32(factor::item_gram(item, k)?))))
 }
 
 fn score_potential(args: &[Val]) -> JsResult<Job> {

@@ -128,7 +128,8 @@ fn fit(ui: CsrRef, iu: CsrRef, o: &AlsOptions) -> Result<Factors> {
 /// Solves the factors of one new user from `(item, weight)` pairs against fixed item factors
 /// ("fold-in"), exactly (Cholesky), with the confidences of [`als_fit`]. Repeated items have
 /// their weights summed. No items: a zero vector.
-/// Costs one Gram matrix of the item factors, O(items · factors²).
+/// `gram`, the item factors' Gram matrix ([`item_gram`]), saves computing it here: it costs
+/// O(items · factors²), the solve itself O(the user's items · factors² + factors³).
 pub fn als_user_vector(
     item_factors: &[f32],
     factors: usize,
@@ -136,6 +137,7 @@ pub fn als_user_vector(
     weights: &[f32],
     regularization: f32,
     alpha: f32,
+    gram: Option<&[f32]>,
 ) -> Result<Vec<f32>> {
     let n_items = factor_rows(item_factors, factors, "item_factors")?;
     check_non_negative(regularization, "regularization")?;
@@ -149,13 +151,22 @@ pub fn als_user_vector(
     if let Some(w) = weights.iter().find(|w| !w.is_finite()) {
         return Err(Error::invalid(format!("weights must be finite, got {w}")));
     }
+    if let Some(g) = gram.filter(|g| g.len() != factors * factors) {
+        return Err(Error::invalid(format!("the Gram matrix has {} values, expected {factors} × {factors}", g.len())));
+    }
     let rows = vec![0u32; items.len()];
     let row = super::Csr::from_coo(&rows, items, weights, 1, n_items)?;
-    let gram = linalg::gram(item_factors, factors, 1);
+    let gram = gram.map_or_else(|| linalg::gram(item_factors, factors, 1), <[f32]>::to_vec);
     let mut x = vec![0f32; factors];
     let solver = Solver { alpha, cg_iters: 0, cholesky: true };
     solve_side(row.as_ref(), item_factors, &gram, &mut x, regularization, &solver, false, 1);
     Ok(x)
+}
+
+/// `YᵀY` of the item factors (factors × factors, row-major), as [`als_user_vector`] takes it.
+pub fn item_gram(item_factors: &[f32], factors: usize) -> Result<Vec<f32>> {
+    factor_rows(item_factors, factors, "item_factors")?;
+    Ok(linalg::gram(item_factors, factors, 0))
 }
 
 /// Sums over stored cells, for the loss: `Σ c·(p − d)² − d²` (`d = x_u·y_i`) and `Σ c`.

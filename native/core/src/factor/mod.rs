@@ -14,10 +14,10 @@ pub mod disk;
 mod rng;
 pub mod topk;
 
-pub use als::{als_fit, als_fit_transposed, als_user_vector, AlsOptions};
+pub use als::{als_fit, als_fit_transposed, als_user_vector, item_gram, AlsOptions};
 pub use bpr::{bpr_fit, BprOptions};
 pub use csr::{Csr, CsrRef};
-pub use topk::{quantize_items, score_potential, similar_items, top_k, QuantizedItems};
+pub use topk::{diversify, quantize_items, score_potential, similar_items, top_k, QuantizedItems};
 
 use crate::error::{Error, Result};
 

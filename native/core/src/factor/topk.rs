@@ -32,7 +32,7 @@ use crate::linalg::quantized::{
     code_stride, coarse_block_bytes, coarse_bounds, norm_bound, quantize_row, quantize_row_coarse, score_bounds_at, zero_coarse_block, CoarseRows,
     QuantizedRows, Query, COARSE_ROWS,
 };
-use crate::linalg::row_norms;
+use crate::linalg::{dot, fma_dispatch, row_norms};
 use crate::par;
 
 /// Users per task: their heaps stay live while one block of items is reused from cache.
@@ -518,6 +518,58 @@ pub fn similar_items(item_factors: &[f32], factors: usize, item: u32, n: usize) 
     heap.offer(&scores, 0, None);
     Ok(heap.into_sorted().into_iter().map(|(s, i)| (i, s)).unzip())
 }
+
+/// Maximal marginal relevance: the order in which to show `k` of `items` (positions in
+/// `items`), each next one maximising `λ·relevance − (1 − λ)·(its largest cosine similarity to
+/// those already chosen)`, relevance being `scores` scaled to 0–1. Ties: the earlier position.
+pub fn diversify(item_factors: &[f32], factors: usize, items: &[u32], scores: &[f32], k: usize, lambda: f32) -> Result<Vec<u32>> {
+    let n_items = factor_rows(item_factors, factors, "item_factors")?;
+    if items.len() != scores.len() {
+        return Err(Error::invalid(format!("{} items but {} scores", items.len(), scores.len())));
+    }
+    if let Some(&i) = items.iter().find(|&&i| i as usize >= n_items) {
+        return Err(Error::new(Code::UnknownItem, format!("item {i} out of range (the model has {n_items} items)")));
+    }
+    if !(0.0..=1.0).contains(&lambda) || scores.iter().any(|s| !s.is_finite()) {
+        return Err(Error::invalid("lambda must be in 0..=1 and the scores finite"));
+    }
+    // The items' rows scaled to unit length, side by side; relevance in 0..=1.
+    let mut unit = Vec::with_capacity(items.len() * factors);
+    for &i in items {
+        let row = &item_factors[i as usize * factors..][..factors];
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        unit.extend(row.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }));
+    }
+    let (lo, hi) = scores.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let relevance: Vec<f32> = scores.iter().map(|s| (s - lo) / span).collect();
+    Ok(mmr_order(&unit, factors, &relevance, k.min(items.len()), lambda))
+}
+
+#[inline(always)]
+fn mmr_order_generic<const FMA: bool>(unit: &[f32], dim: usize, relevance: &[f32], k: usize, lambda: f32) -> Vec<u32> {
+    let n = relevance.len();
+    let (mut max_sim, mut used, mut order) = (vec![f32::NEG_INFINITY; n], vec![false; n], Vec::with_capacity(k));
+    while order.len() < k {
+        let value = |c: usize| lambda * relevance[c] - (1.0 - lambda) * if order.is_empty() { 0.0 } else { max_sim[c] };
+        let best = (0..n).filter(|&c| !used[c]).fold(None, |best: Option<usize>, c| match best {
+            Some(b) if value(b) >= value(c) => Some(b),
+            _ => Some(c),
+        });
+        let Some(best) = best else { break };
+        used[best] = true;
+        order.push(best as u32);
+        let chosen = &unit[best * dim..][..dim];
+        for c in (0..n).filter(|&c| !used[c]) {
+            max_sim[c] = max_sim[c].max(dot::<FMA>(&unit[c * dim..][..dim], chosen));
+        }
+    }
+    order
+}
+
+fma_dispatch!(
+    fn mmr_order(unit: &[f32], dim: usize, relevance: &[f32], k: usize, lambda: f32) -> Vec<u32> => mmr_order_generic
+);
 
 /// Scores of every user (the rows of `history`, whose factors are the rows of
 /// `user_factors`) against each of `targets`: users × targets, row-major. An item the user
