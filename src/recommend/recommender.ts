@@ -125,8 +125,9 @@ export class Recommender {
   /**
    * One online request: the best `k` items for the user given their history and `recent`
    * events (weighted by kind and recency), within `brand` and `filters`, without
-   * `exclusions`, diversified (MMR), each with its reasons. Unknown users without known recent
-   * items get trending items.
+   * `exclusions`, diversified (MMR), each with its reasons. What the user is known to have (their
+   * training items and the recent ones folded in) is not returned. Unknown users without known
+   * recent items get trending items.
    * @example
    * ```ts
    * const { items } = rec.recommend({ userId: "user_123", k: 10, recent: [{ userId: "user_123", itemId: "item_5", timestamp: Date.now(), event: "view" }] });
