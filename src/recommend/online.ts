@@ -225,11 +225,16 @@ export class OnlineModel {
 
     // The user's profile: their training items and their recent events (weighted, decayed
     // from the newest one), folded into one factor vector; or the model's own row.
-    let knownUser = true;
-    try { model.userRow(req.userId); } catch { knownUser = false; }
+    let row: number | undefined;
+    try {
+      row = model.userRow(req.userId);
+    } catch (e) {
+      if (!(e instanceof RusketError && e.code === "UNKNOWN_USER")) throw e;
+    }
+    const knownUser = row !== undefined;
     const profile = new Map<Label, number>();
     if (recent.length > 0) {
-      if (knownUser) for (const [item, w] of this.history(req.userId)) profile.set(item, w);
+      if (row !== undefined) for (const [item, w] of this.history(row)) profile.set(item, w);
       const newest = recent.reduce((m, e) => Math.max(m, e.timestamp), -Infinity);
       for (const e of recent) {
         const item = this.labelByKey.get(String(e.itemId));
@@ -297,9 +302,9 @@ export class OnlineModel {
     return index;
   }
 
-  /** A known user's training items and weights. */
-  private history(userId: Label): [Label, number][] {
-    const seen = this.model.seenMatrix(), row = this.model.userRow(userId), labels = this.model.itemLabels;
+  /** The training items and weights of the user in factor row `row`. */
+  private history(row: number): [Label, number][] {
+    const seen = this.model.seenMatrix(), labels = this.model.itemLabels;
     if (!("indptr" in seen)) return [];
     const out: [Label, number][] = [];
     for (let j = seen.indptr[row]; j < seen.indptr[row + 1]; j++) out.push([labels[seen.indices[j]], seen.data[j]]);
@@ -323,11 +328,10 @@ export class OnlineModel {
   /** Why `item` was recommended to a user with these recent events. */
   private reasons(item: Label, recent: Interaction[], knownUser: boolean): string[] {
     const out: string[] = [];
-    const users = (label: Label) => this.usersOf(label);
-    const mine = users(item);
+    const mine = this.usersOf(item);
     for (const e of recent) {
       const other = this.labelByKey.get(String(e.itemId));
-      if (other === undefined || other === item || !intersects(mine, users(other))) continue;
+      if (other === undefined || other === item || !intersects(mine, this.usersOf(other))) continue;
       const text = `${e.event === "purchase" ? "Frequently bought with" : "Viewed together with"} ${String(e.itemId)}`;
       if (!out.includes(text)) out.push(text);
       if (out.length === 2) break;

@@ -534,11 +534,11 @@ pub fn diversify(item_factors: &[f32], factors: usize, items: &[u32], scores: &[
         return Err(Error::invalid("lambda must be in 0..=1 and the scores finite"));
     }
     // The items' rows scaled to unit length, side by side; relevance in 0..=1.
-    let mut unit = Vec::with_capacity(items.len() * factors);
-    for &i in items {
-        let row = &item_factors[i as usize * factors..][..factors];
-        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-        unit.extend(row.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }));
+    let mut unit: Vec<f32> = items.iter().flat_map(|&i| &item_factors[i as usize * factors..][..factors]).copied().collect();
+    let mut norms = vec![0f32; items.len()];
+    row_norms(&unit, factors, &mut norms);
+    for (row, &norm) in unit.chunks_exact_mut(factors).zip(&norms) {
+        row.iter_mut().for_each(|v| *v = if norm > 0.0 { *v / norm } else { 0.0 });
     }
     let (lo, hi) = scores.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
     let span = if hi > lo { hi - lo } else { 1.0 };
